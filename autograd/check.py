@@ -1,0 +1,110 @@
+"""`gradcheck`: compare reverse-mode gradients with central differences.
+
+The central difference (f(x + eps) - f(x - eps)) / (2 eps) has error
+O(eps**2) from the Taylor series, plus rounding error of about
+eps_machine * |f| / eps, so eps = 1e-6 balances the two for values of
+order one. It needs two evaluations of f per input, where backward needs
+one pass for all of them: that is the classic argument for backprop.
+"""
+
+from .engine import Value, no_grad
+
+
+class GradcheckRow:
+    """One input's comparison."""
+
+    __slots__ = ('index', 'label', 'analytic', 'numeric', 'abs_err', 'rel_err', 'ok')
+
+    def __init__(self, index, label, analytic, numeric, atol, rtol):
+        self.index = index
+        self.label = label
+        self.analytic = analytic
+        self.numeric = numeric
+        self.abs_err = abs(analytic - numeric)
+        self.rel_err = self.abs_err / abs(numeric) if numeric else (0.0 if not self.abs_err else float('inf'))
+        self.ok = self.abs_err <= atol + rtol * abs(numeric)
+
+    def __repr__(self):
+        return (f'GradcheckRow({self.label}: analytic={self.analytic!r}, numeric={self.numeric!r}, '
+                f'abs_err={self.abs_err:.3g}, ok={self.ok})')
+
+
+class GradcheckReport:
+    """The result of `gradcheck`: `.ok`, `.rows` (one per input), a table as repr."""
+
+    def __init__(self, rows, value, eps, atol, rtol):
+        self.rows = rows
+        self.value = value
+        self.eps, self.atol, self.rtol = eps, atol, rtol
+        self.ok = all(row.ok for row in rows)
+
+    def __bool__(self):
+        return self.ok
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+    def __repr__(self):
+        header = ('input', 'analytic', 'numeric', 'abs err', 'rel err', 'ok')
+        table = [header] + [
+            (row.label, f'{row.analytic:.10g}', f'{row.numeric:.10g}', f'{row.abs_err:.2e}',
+             f'{row.rel_err:.2e}', 'yes' if row.ok else 'NO')
+            for row in self.rows
+        ]
+        widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+        lines = ['  '.join(cell.rjust(width) for cell, width in zip(line, widths)) for line in table]
+        verdict = 'passed' if self.ok else 'FAILED'
+        summary = (f'gradcheck {verdict}: f = {self.value!r}, eps={self.eps:g}, '
+                   f'atol={self.atol:g}, rtol={self.rtol:g}')
+        return '\n'.join([summary, *lines])
+
+
+def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, labels=None):
+    """Check `f`'s reverse-mode gradient at `inputs` against central differences.
+
+    `f` takes one `Value` per input and returns a scalar `Value`; `inputs`
+    are numbers. An input passes when |analytic - numeric| <= atol +
+    rtol * |numeric|. Returns a `GradcheckReport` (truthy when all pass).
+    """
+    try:
+        points = [float(x) if not isinstance(x, bool) else None for x in inputs]
+    except (TypeError, ValueError):
+        points = [None]
+    if None in points or isinstance(inputs, (str, bytes)):
+        raise TypeError(f'gradcheck: inputs must be a list of numbers, got {inputs!r}')
+    if not eps > 0:
+        raise ValueError(f'gradcheck: eps must be positive, got {eps!r}')
+    if labels is None:
+        labels = [f'x{i}' for i in range(len(points))]
+    elif len(labels) != len(points):
+        raise ValueError(f'gradcheck: {len(labels)} labels for {len(points)} inputs')
+
+    leaves = [Value(x, label) for x, label in zip(points, labels)]
+    out = _call(f, leaves)
+    out.backward()
+    analytic = [leaf.grad for leaf in leaves]
+
+    rows = []
+    with no_grad():
+        for i, x in enumerate(points):
+            shifted = list(points)
+            shifted[i] = x + eps
+            upper = _call(f, [Value(v) for v in shifted]).data
+            shifted[i] = x - eps
+            lower = _call(f, [Value(v) for v in shifted]).data
+            numeric = (upper - lower) / (2 * eps)
+            rows.append(GradcheckRow(i, labels[i], analytic[i], numeric, atol, rtol))
+    return GradcheckReport(rows, out.data, eps, atol, rtol)
+
+
+def _call(f, leaves):
+    out = f(*leaves)
+    if not isinstance(out, Value):
+        raise TypeError(f'gradcheck: f must return a Value, got {type(out).__name__}: {out!r}')
+    return out

@@ -1,0 +1,1 @@
+"""Neural networks made of `autograd.Value`s (being written)."""
