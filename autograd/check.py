@@ -7,7 +7,7 @@ order one. It needs two evaluations of f per input, where backward needs
 one pass for all of them: that is the classic argument for backprop.
 """
 
-from .engine import Value, no_grad
+from .engine import Value, _as_number, no_grad
 
 
 class GradcheckRow:
@@ -72,12 +72,13 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, labels=None):
     are numbers. An input passes when |analytic - numeric| <= atol +
     rtol * |numeric|. Returns a `GradcheckReport` (truthy when all pass).
     """
-    try:
-        points = [float(x) if not isinstance(x, bool) else None for x in inputs]
-    except (TypeError, ValueError):
-        points = [None]
-    if None in points or isinstance(inputs, (str, bytes)):
+    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, '__iter__'):
         raise TypeError(f'gradcheck: inputs must be a list of numbers, got {inputs!r}')
+    inputs = list(inputs)
+    points = [_as_number(x) for x in inputs]
+    for x, point in zip(inputs, points):
+        if point is None:
+            raise TypeError(f'gradcheck: inputs must be numbers, got {type(x).__name__}: {x!r}')
     if not eps > 0:
         raise ValueError(f'gradcheck: eps must be positive, got {eps!r}')
     if labels is None:
