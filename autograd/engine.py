@@ -175,11 +175,13 @@ def _as_number(x):
     kind = type(x)
     if kind is float:
         return x
-    if kind is int:
-        return float(x)
-    if kind is bool or not isinstance(x, Real) or isinstance(x, bool):
+    if kind is not int and (kind is bool or not isinstance(x, Real) or isinstance(x, bool)):
         return None
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:
+        digits = len(str(abs(int(x))))
+        raise OverflowError(f'a number with {digits} digits is too large for a float') from None
 
 
 def _format_number(x):
@@ -340,26 +342,42 @@ def rpower(a, b):
 
 def _checked_power(base, exponent):
     if base < 0.0 and not exponent.is_integer():
-        raise ValueError(f'{base!r} ** {exponent!r}: a negative base needs an integer exponent')
+        raise ValueError(f'{_show(base)} ** {_show(exponent)}: a negative base needs an integer exponent')
     if base == 0.0 and exponent < 0.0:
-        raise ZeroDivisionError(f'{base!r} ** {exponent!r}: zero to a negative power')
+        raise ZeroDivisionError(f'{_show(base)} ** {_show(exponent)}: zero to a negative power')
     try:
         return base**exponent
     except OverflowError:
-        raise OverflowError(f'{base!r} ** {exponent!r} is too large for a float') from None
+        raise OverflowError(f'{_show(base)} ** {_show(exponent)} is too large for a float') from None
+
+
+def _show(x):
+    """A number as it would be written in an expression: (-2.0), not -2.0."""
+    return f'({x!r})' if x < 0.0 else repr(x)
 
 
 def _power_slope(base, exponent):
-    """d/dx x**c at x = base, c = exponent, in floats. At 0 it is 0 for c > 1
-    (or c == 0), 1 for c == 1, and infinite for 0 < c < 1, as math says."""
+    """d/dx x**c at x = base, c = exponent, in floats: c * x**(c-1), taking
+    care where that formula itself fails. x**0 is constant (slope 0, even
+    at 0); at x = 0 the slope is 0 for c > 1, 1 for c == 1 and infinite for
+    0 < c < 1; where x**(c-1) overflows the slope is infinite too."""
+    if exponent == 0.0:
+        return 0.0
     if base == 0.0 and exponent < 1.0:
-        return 0.0 if exponent == 0.0 else math.copysign(math.inf, exponent)
-    return exponent * base ** (exponent - 1.0)
+        return math.copysign(math.inf, exponent)
+    try:
+        return exponent * base ** (exponent - 1.0)
+    except OverflowError:
+        odd = (exponent - 1.0) % 2.0 == 1.0
+        return math.copysign(math.inf, exponent) * (-1.0 if base < 0.0 and odd else 1.0)
 
 
 def _slope(a, c):
-    # In floats, take care at 0; as Values, keep the expression differentiable.
-    return c * a ** (c - 1.0) if isinstance(a, Value) else _power_slope(a, c)
+    # As Values the slope must stay a differentiable expression; x**1 and
+    # x**0 have constant slopes, and c * x**(c-1) would fail at x = 0 for c = 0.
+    if isinstance(a, Value):
+        return c if c in (0.0, 1.0) else c * a ** (c - 1.0)
+    return _power_slope(a, c)
 
 
 def _pow_backward(out):

@@ -13,28 +13,40 @@ def topo_order(root, leaves=True):
     iterators instead of recursion, so a chain of a million operations needs
     no more Python stack than a chain of three. With `leaves=False` the
     nodes without parents are left out (the backward pass has nothing to do
-    for them, and skipping them saves a set lookup per edge into a weight).
+    for them).
     """
+    if not root._prev:
+        return [root] if leaves else []
     order = []
     seen = {root}
-    stack = [(root, iter(root._prev))]
-    push, pop, record, mark = stack.append, stack.pop, order.append, seen.add
-    while stack:
-        node, parents = stack[-1]
+    # `path` is the chain of nodes being explored, from the root down to the
+    # current node; `parents` iterates over the current node's parents not
+    # yet visited, and `pending` keeps the same, suspended, for the nodes
+    # above it on the path. Plain lists and a local variable, not a stack of
+    # (node, iterator) pairs: this loop runs once per node, and a pair per
+    # node is one more allocation and one more lookup.
+    path = [root]
+    pending = []
+    parents = iter(root._prev)
+    while True:
         for parent in parents:
-            if parent in seen:
-                continue
-            mark(parent)
             if parent._prev:
-                push((parent, iter(parent._prev)))
-                break
-            if leaves:
-                record(parent)
+                if parent not in seen:
+                    seen.add(parent)
+                    path.append(parent)
+                    pending.append(parents)
+                    parents = iter(parent._prev)
+                    break  # explore this parent's parents first
+            # A leaf is asked about `._prev` first, so that with leaves=False
+            # the many edges into weights and inputs never touch the set.
+            elif leaves and parent not in seen:
+                seen.add(parent)
+                order.append(parent)
         else:
-            pop()
-            if leaves or node._prev:
-                record(node)
-    return order
+            order.append(path.pop())  # all its parents are in `order` now
+            if not pending:
+                return order
+            parents = pending.pop()
 
 
 def edges(root):
