@@ -13,5 +13,9 @@ central differences (check.py).
 
 from .check import gradcheck
 from .engine import Value, is_grad_enabled, no_grad
+from .viz import backward_steps, draw_dot
+from .explain import explain
+from .functional import grad, hessian, jacobian, jvp
 
-__all__ = ['Value', 'no_grad', 'is_grad_enabled', 'gradcheck']
+__all__ = ['Value', 'no_grad', 'is_grad_enabled', 'gradcheck', 'grad', 'hessian', 'jvp', 'jacobian', 'explain',
+           'draw_dot', 'backward_steps']

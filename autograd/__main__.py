@@ -1,0 +1,256 @@
+"""`python -m autograd draw EXPRESSION NAME=VALUE ... -o graph.svg`: a quick look.
+
+    python -m autograd draw "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg
+    python -m autograd draw "x*x + 3*x" x=2 --steps steps.html
+
+The expression is parsed with `ast` and evaluated by walking the tree, never
+with eval: only numbers, the names given, + - * / **, unary minus and calls
+of the engine's functions (exp, log, tanh, sigmoid, relu) are allowed.
+Anything else is refused with a one-line message and exit status 2; other
+failures (a missing Graphviz, a file that cannot be written) exit with 1.
+"""
+
+import argparse
+import ast
+import keyword
+import math
+import sys
+
+from .engine import Value
+
+FUNCTIONS = {
+    'exp': Value.exp,
+    'log': Value.log,
+    'tanh': Value.tanh,
+    'sigmoid': Value.sigmoid,
+    'relu': Value.relu,
+}
+
+FORMATS = ('svg', 'png', 'pdf', 'dot')
+
+_OPERATORS = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a ** b,
+}
+
+_OPERATOR_NAMES = {
+    ast.FloorDiv: '//', ast.Mod: '%', ast.MatMult: '@', ast.LShift: '<<', ast.RShift: '>>',
+    ast.BitOr: '|', ast.BitXor: '^', ast.BitAnd: '&', ast.Invert: '~', ast.Not: 'not',
+}
+
+
+class UsageError(Exception):
+    """Bad input: the message is shown as is, on one line."""
+
+
+def parse_assignments(texts):
+    """['x=2', 'w=-3'] -> {'x': 2.0, 'w': -3.0}, refusing anything else."""
+    values = {}
+    for text in texts:
+        name, equals, number = text.partition('=')
+        name, number = name.strip(), number.strip()
+        if not equals:
+            raise UsageError(f'expected NAME=VALUE, got {text!r}')
+        if not name.isidentifier() or keyword.iskeyword(name) or not name.isascii():
+            raise UsageError(f'{name!r} in {text!r} is not a valid variable name')
+        if name in FUNCTIONS:
+            raise UsageError(f'{name!r} is the name of a function; pick another variable name')
+        if name in values:
+            raise UsageError(f'{name!r} is given twice')
+        try:
+            value = float(number)
+        except ValueError:
+            raise UsageError(f'the value of {name!r} must be a number, got {number!r}') from None
+        if not math.isfinite(value):
+            raise UsageError(f'the value of {name!r} must be a finite number, got {number!r}')
+        values[name] = value
+    return values
+
+
+def evaluate(expression, values):
+    """The Value of `expression`, with each name a leaf Value labelled by its name.
+
+    Walks the `ast` tree and allows only the nodes listed in the module
+    docstring; the first other node stops evaluation with a UsageError.
+    """
+    if len(expression) > 10_000:
+        raise UsageError('the expression is longer than 10,000 characters')
+    try:
+        tree = ast.parse(expression.strip(), mode='eval')
+    except SyntaxError as error:
+        raise UsageError(f'the expression is not valid: {error.msg}') from None
+    except (RecursionError, MemoryError, ValueError):
+        raise UsageError('the expression is too deeply nested or malformed') from None
+    leaves = {name: Value(number, label=name) for name, number in values.items()}
+    try:
+        result = _evaluate(tree.body, leaves)
+    except RecursionError:
+        raise UsageError('the expression is too deeply nested') from None
+    except OverflowError:
+        raise UsageError('cannot evaluate the expression: a number got too large for a float') from None
+    except (ZeroDivisionError, ValueError) as error:
+        raise UsageError(f'cannot evaluate the expression: {error}') from None
+    if not isinstance(result, Value):
+        raise UsageError('the expression uses no variable: give one, e.g. "x*x" x=3')
+    return result
+
+
+def _evaluate(node, leaves):
+    kind = type(node)
+    if kind is ast.Constant:
+        if type(node.value) not in (int, float):
+            raise UsageError(f'only numbers are allowed as constants, not {node.value!r}')
+        return float(node.value)  # floats, so 9**9**9 overflows instead of computing for ever
+    if kind is ast.Name:
+        if node.id in leaves:
+            return leaves[node.id]
+        if node.id in FUNCTIONS:
+            raise UsageError(f'{node.id} is a function: call it, as in {node.id}(x)')
+        raise UsageError(f'unknown name {node.id!r}: give its value as {node.id}=NUMBER')
+    if kind is ast.BinOp:
+        operation = _OPERATORS.get(type(node.op))
+        if operation is None:
+            raise UsageError(f'the operator {_OPERATOR_NAMES.get(type(node.op), "?")} is not allowed '
+                             f'(allowed: + - * / **)')
+        left, right = _evaluate(node.left, leaves), _evaluate(node.right, leaves)
+        return operation(left, right)
+    if kind is ast.UnaryOp:
+        if type(node.op) is ast.USub:
+            return -_evaluate(node.operand, leaves)
+        if type(node.op) is ast.UAdd:
+            return _evaluate(node.operand, leaves)
+        raise UsageError(f'the operator {_OPERATOR_NAMES.get(type(node.op), "?")} is not allowed '
+                         f'(allowed: + - * / **)')
+    if kind is ast.Call:
+        function = node.func
+        if type(function) is not ast.Name or function.id not in FUNCTIONS:
+            raise UsageError(f'only calls of {", ".join(FUNCTIONS)} are allowed, '
+                             f'not of {ast.unparse(function)!r}')
+        if len(node.args) != 1 or node.keywords or type(node.args[0]) is ast.Starred:
+            raise UsageError(f'{function.id}() takes exactly one argument')
+        argument = _evaluate(node.args[0], leaves)
+        if not isinstance(argument, Value):
+            argument = Value(argument)  # tanh(2): the engine's functions work on Values
+        return FUNCTIONS[function.id](argument)
+    if kind is ast.Attribute:
+        raise UsageError(f'attribute access ({ast.unparse(node)!r}) is not allowed')
+    raise UsageError(f'{_describe(node)} is not allowed; use numbers, the given names, '
+                     f'+ - * / ** and {", ".join(FUNCTIONS)}')
+
+
+def _describe(node):
+    names = {ast.Lambda: 'lambda', ast.List: 'a list', ast.Tuple: 'a tuple', ast.Dict: 'a dict',
+             ast.Set: 'a set', ast.Subscript: 'indexing', ast.Compare: 'a comparison',
+             ast.BoolOp: 'and/or', ast.IfExp: 'if/else', ast.JoinedStr: 'an f-string',
+             ast.ListComp: 'a comprehension', ast.GeneratorExp: 'a generator',
+             ast.NamedExpr: ':=', ast.Await: 'await', ast.Yield: 'yield'}
+    return names.get(type(node), f'{type(node).__name__} syntax')
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with errors on one line (no usage block) and exit status 2."""
+
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _parser():
+    parser = _Parser(prog='python -m autograd', description='Quick looks at computation graphs.')
+    commands = parser.add_subparsers(dest='command', metavar='COMMAND', parser_class=_Parser)
+    draw = commands.add_parser(
+        'draw', help='draw the graph of an expression after backward',
+        description='Evaluate EXPRESSION with the given NAME=VALUE inputs, run backward and '
+                    'write the drawing (-o) or a step-by-step HTML page (--steps).',
+        epilog='example: python -m autograd draw "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg')
+    draw.add_argument('expression', help='e.g. "tanh(x*w + b)"; allowed: numbers, the names '
+                                         'given, + - * / **, exp log tanh sigmoid relu')
+    draw.add_argument('assignments', nargs='*', metavar='NAME=VALUE', help='an input, e.g. x=2')
+    draw.add_argument('-o', '--output', help='drawing to write: .svg, .png, .pdf or .dot')
+    draw.add_argument('--steps', metavar='HTML', help='write the backward stepper (an HTML file) instead')
+    draw.add_argument('--forward', action='store_true', help='with --steps: step through the forward pass')
+    draw.add_argument('--rankdir', default='LR', choices=('LR', 'TB', 'RL', 'BT'), help='layout direction')
+    draw.add_argument('--color-grads', action='store_true', help='colour values by their gradient')
+    draw.add_argument('--max-nodes', type=int, default=400, help='refuse larger drawings (default 400)')
+    return parser
+
+
+def _output_format(path):
+    suffix = path.rsplit('.', 1)[-1].lower() if '.' in path else ''
+    if suffix == 'gv':
+        suffix = 'dot'
+    if suffix not in FORMATS:
+        raise UsageError(f'cannot tell the format of {path!r}: end it with .svg, .png, .pdf or .dot')
+    return suffix
+
+
+def draw_command(arguments):
+    from . import viz
+
+    root = evaluate(arguments.expression, parse_assignments(arguments.assignments))
+    if not arguments.output and not arguments.steps:
+        raise UsageError('say where to write: -o graph.svg (or .png .pdf .dot) or --steps steps.html')
+    if arguments.forward and not arguments.steps:
+        raise UsageError('--forward goes with --steps')
+    output_format = _output_format(arguments.output) if arguments.output else None
+    root.backward()
+    options = {'rankdir': arguments.rankdir, 'max_nodes': arguments.max_nodes}
+    try:
+        if arguments.output:
+            drawing = viz.draw_dot(root, color_grads=arguments.color_grads, **options)
+            if output_format == 'dot':
+                data = drawing.source.encode('utf-8')
+            else:
+                data = drawing.pipe(format=output_format)
+            _write(arguments.output, viz.write_atomically, arguments.output, data)
+            print(f'wrote {arguments.output}')
+        if arguments.steps:
+            direction = 'forward' if arguments.forward else 'backward'
+            _write(arguments.steps, viz.save_steps_html, root, arguments.steps, direction=direction,
+                   **options)
+            print(f'wrote {arguments.steps}')
+    except ValueError as error:  # too many nodes, with advice on what to do
+        raise UsageError(str(error)) from None
+
+
+def _write(path, writer, *arguments, **options):
+    """Call writer; an OSError names the file we meant, not the temporary one."""
+    try:
+        writer(*arguments, **options)
+    except OSError as error:
+        raise OSError(f'cannot write {path}: {error.strerror or error}') from None
+
+
+def main(argv=None):
+    """Run the command line; returns the exit status."""
+    from .viz import GraphvizNotFoundError
+
+    try:
+        arguments = _parser().parse_args(argv)
+        if arguments.command != 'draw':
+            raise UsageError('give a command: draw (python -m autograd draw --help)')
+        draw_command(arguments)
+    except UsageError as error:
+        _fail(error)
+        return 2
+    except GraphvizNotFoundError as error:
+        _fail(f'{error} (an output ending in .dot needs no Graphviz)')
+        return 1
+    except OSError as error:
+        _fail(error)
+        return 1
+    except Exception as error:  # a bug: still one line, never a traceback
+        _fail(f'internal error ({type(error).__name__}): {error}')
+        return 1
+    return 0
+
+
+def _fail(message):
+    text = ' '.join(str(message).split())  # one line, whatever the message held
+    print(f'autograd: error: {text}', file=sys.stderr)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
