@@ -1,1 +1,24 @@
-"""Neural networks made of `autograd.Value`s (being written)."""
+"""Neural networks made of `autograd.Value`s.
+
+    import nn
+    X, y = nn.datasets.moons(n=100, noise=0.1, seed=0)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    history = nn.fit(model, X, y, loss='hinge', steps=100)   # Adam, with a progress bar
+    nn.plot_decision_boundary(model, X, y)                    # a Figure: shows in a notebook
+    nn.save(model, 'model.json'); model = nn.load('model.json')
+
+Modules (module.py), losses, optimizers, datasets, training (train.py),
+plots (plot.py: matplotlib is imported only when you plot) and model files
+(io.py). `python -m nn train` runs all of it from the command line.
+"""
+
+from . import datasets, losses, optim
+from .io import ModelFileError, load, save
+from .module import MLP, Layer, Module, Neuron
+from .plot import plot_decision_boundary, plot_history
+from .train import History, accuracy, fit, predict
+
+
+__all__ = ['Module', 'Neuron', 'Layer', 'MLP', 'fit', 'predict', 'accuracy', 'History',
+           'save', 'load', 'ModelFileError', 'plot_decision_boundary', 'plot_history',
+           'datasets', 'losses', 'optim']

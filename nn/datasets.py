@@ -1,0 +1,147 @@
+"""Toy 2-D classification datasets, in pure Python.
+
+Each is a function `(n=100, noise=..., seed=0) -> (X, y)`: `X` is a list of
+`n` points `[x1, x2]` (floats) and `y` the list of their class indices
+0..K-1. The same seed gives the same data on every machine: each call draws
+from its own `random.Random(seed)`, never from the global `random` module.
+
+    >>> X, y = moons(n=100, noise=0.1, seed=0)
+    >>> X, y = load('spirals', classes=3)     # by name
+
+Classes are as balanced as n allows, and points are shuffled.
+"""
+
+import math
+import random
+from numbers import Real
+
+
+def moons(n=100, noise=0.1, seed=0):
+    """Two interleaving half circles: class 0 is the upper arc
+    (cos t, sin t), class 1 the lower arc (1 - cos t, 1/2 - sin t),
+    t in [0, pi], plus Gaussian noise of standard deviation `noise`."""
+    rng = _start('moons', n, noise, seed)
+    points = []
+    for label, size in enumerate(_class_sizes(n, 2)):
+        for t in _linspace(0.0, math.pi, size):
+            if label == 0:
+                points.append((math.cos(t), math.sin(t), 0))
+            else:
+                points.append((1.0 - math.cos(t), 0.5 - math.sin(t), 1))
+    return _finish(rng, points, noise)
+
+
+def circles(n=100, noise=0.05, seed=0, factor=0.5):
+    """A circle of radius 1 (class 0) around one of radius `factor` (class 1),
+    plus Gaussian noise of standard deviation `noise`."""
+    rng = _start('circles', n, noise, seed)
+    if not isinstance(factor, Real) or not 0 < factor < 1:
+        raise ValueError(f'circles: factor must be between 0 and 1, got {factor!r}')
+    points = []
+    for label, size in enumerate(_class_sizes(n, 2)):
+        radius = 1.0 if label == 0 else float(factor)
+        for i in range(size):
+            t = 2.0 * math.pi * i / size
+            points.append((radius * math.cos(t), radius * math.sin(t), label))
+    return _finish(rng, points, noise)
+
+
+def spirals(n=100, noise=0.2, seed=0, classes=3):
+    """`classes` interleaved spiral arms: arm k has points at radius r in
+    [0, 1] and angle 4 (k + r) + noise, with Gaussian angle noise of standard
+    deviation `noise` (radians), as in the CS231n example."""
+    rng = _start('spirals', n, noise, seed)
+    classes = _check_classes('spirals', classes, n)
+    points = []
+    for label, size in enumerate(_class_sizes(n, classes)):
+        for r in _linspace(0.0, 1.0, size):
+            angle = 4.0 * (label + r) + rng.gauss(0.0, noise) if noise else 4.0 * (label + r)
+            points.append((r * math.sin(angle), r * math.cos(angle), label))
+    return _finish(rng, points, 0.0)
+
+
+def xor(n=100, noise=0.1, seed=0):
+    """Points uniform in the four quadrants of [-1, 1]**2, class 1 where
+    exactly one coordinate is negative (x1 * x2 < 0), then moved by Gaussian
+    noise of standard deviation `noise` (so some land across an axis)."""
+    rng = _start('xor', n, noise, seed)
+    points = []
+    for _ in range(n):
+        x1 = rng.uniform(-1.0, 1.0)
+        x2 = rng.uniform(-1.0, 1.0)
+        points.append((x1, x2, 1 if (x1 < 0.0) != (x2 < 0.0) else 0))
+    return _finish(rng, points, noise)
+
+
+def blobs(n=100, noise=0.5, seed=0, classes=3):
+    """`classes` Gaussian clusters of standard deviation `noise`, centred
+    evenly on a circle of radius 2 (centre k at angle 2 pi k / classes)."""
+    rng = _start('blobs', n, noise, seed)
+    classes = _check_classes('blobs', classes, n)
+    points = []
+    for label, size in enumerate(_class_sizes(n, classes)):
+        angle = 2.0 * math.pi * label / classes
+        points += [(2.0 * math.cos(angle), 2.0 * math.sin(angle), label)] * size
+    return _finish(rng, points, noise)
+
+
+DATASETS = {'moons': moons, 'circles': circles, 'spirals': spirals, 'xor': xor, 'blobs': blobs}
+
+
+def load(name, **options):
+    """`load('moons', n=200, noise=0.2)` is `moons(n=200, noise=0.2)`."""
+    try:
+        make = DATASETS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f'unknown dataset {name!r}; valid names: {", ".join(sorted(DATASETS))}') from None
+    return make(**options)
+
+
+def num_classes(y):
+    """K for labels 0..K-1 (the largest label plus one)."""
+    return max(y) + 1
+
+
+# --------------------------------------------------------------------------
+# Helpers
+
+
+def _start(name, n, noise, seed):
+    """Check the common arguments; return the dataset's private random stream."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f'{name}: n must be a positive int, got {n!r}')
+    if isinstance(noise, bool) or not isinstance(noise, Real) or not 0 <= noise < math.inf:
+        raise ValueError(f'{name}: noise must be a number >= 0, got {noise!r}')
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f'{name}: seed must be an int, got {seed!r}')
+    return random.Random(seed)
+
+
+def _check_classes(name, classes, n):
+    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
+        raise ValueError(f'{name}: classes must be an int >= 2, got {classes!r}')
+    if classes > n:
+        raise ValueError(f'{name}: {classes} classes need at least {classes} points, got n={n}')
+    return classes
+
+
+def _class_sizes(n, classes):
+    """n split into `classes` sizes differing by at most one, larger first."""
+    return [n // classes + (1 if k < n % classes else 0) for k in range(classes)]
+
+
+def _linspace(start, stop, count):
+    if count == 1:
+        return [start]
+    return [start + (stop - start) * i / (count - 1) for i in range(count)]
+
+
+def _finish(rng, points, noise):
+    """Add the noise, shuffle, split into X and y."""
+    gauss = rng.gauss
+    if noise:
+        points = [(x1 + gauss(0.0, noise), x2 + gauss(0.0, noise), label) for x1, x2, label in points]
+    rng.shuffle(points)
+    X = [[float(x1), float(x2)] for x1, x2, _ in points]
+    y = [label for _, _, label in points]
+    return X, y

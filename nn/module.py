@@ -1,0 +1,292 @@
+"""Modules: a neuron, a layer of neurons, a multi-layer perceptron.
+
+Every weight is an `autograd.Value`, so calling a model builds a computation
+graph, and training is `backward()` on a loss followed by an update of the
+parameters. A module is a plain list of parts with `__call__`,
+`parameters()`, `zero_grad()` and a `repr`; code written for micrograd's
+`nn` runs unchanged.
+
+    >>> model = MLP(2, [16, 16, 1], seed=0)
+    >>> score = model([0.5, -1.0])          # one Value: the last layer has one output
+    >>> score.backward()                    # d(score)/d(every weight) in p.grad
+
+Parameters are labelled with their dotted names when a model is built
+(`layers.0.neurons.3.w.1` is weight 1 of neuron 3 of layer 0), so drawings
+of the graph say which weight is which.
+"""
+
+import math
+import random
+
+from autograd.engine import Value, add, mul, relu, sigmoid, tanh
+
+# The activations a neuron can apply to its weighted sum; None is the identity.
+ACTIVATIONS = {'relu': relu, 'tanh': tanh, 'sigmoid': sigmoid, 'linear': None}
+
+# Initial weights: micrograd's uniform(-1, 1), or uniform(-a, a) with a = sqrt(3 / nin),
+# whose variance 1/nin keeps the weighted sum of order one however many inputs there are.
+INITS = ('uniform', 'scaled')
+
+
+class Module:
+    """The base of every model: parameters, their names, and zeroing gradients.
+
+    A subclass lists its parameters through `named_parameters()` (or, as in
+    micrograd, by overriding `parameters()` alone).
+    """
+
+    def named_parameters(self):
+        """(dotted name, Value) for every parameter, in a fixed order."""
+        return iter(())
+
+    def parameters(self):
+        """Every parameter Value, in the order of `named_parameters()`."""
+        return [p for _, p in self.named_parameters()]
+
+    def num_parameters(self):
+        """How many scalar parameters the model has."""
+        return len(self.parameters())
+
+    def zero_grad(self):
+        """Set every parameter's `.grad` to 0 (gradients accumulate across backward calls)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def trace(self, x):
+        """Run the forward pass on `x` and say which neuron made each node.
+
+        Returns `(output, groups)`: `output` is exactly `self(x)`, and `groups`
+        maps every Value made inside a neuron's forward pass, and that
+        neuron's parameters, to the tuple of cluster names from outermost to
+        innermost, e.g. `('layers.0', 'layers.0.neurons.3')`. Inputs and
+        nodes made outside the neurons are not in it. Drawings use it to box
+        each neuron (`autograd.draw_dot(output, groups=groups)`).
+        """
+        groups = {}
+        output = self._trace(x, groups, clusters=(), prefix='')
+        return output, groups
+
+    def _trace(self, x, groups, clusters, prefix):
+        raise NotImplementedError(f'{type(self).__name__} does not support trace()')
+
+    def _label_parameters(self):
+        for name, p in self.named_parameters():
+            p.label = name
+
+
+class Neuron(Module):
+    """activation(b + w[0]*x[0] + ... + w[nin-1]*x[nin-1])
+
+    `activation` is 'relu' (the default, as micrograd), 'tanh', 'sigmoid' or
+    'linear'; micrograd's `nonlin=False` means 'linear'. Weights start
+    uniform in [-1, 1] (`init='uniform'`) or in [-a, a] with a = sqrt(3/nin)
+    (`init='scaled'`); the bias starts at 0. `seed` is an int (reproducible),
+    None (fresh randomness) or a `random.Random` to draw from; the global
+    `random` module is never touched.
+    """
+
+    def __init__(self, nin, activation='relu', *, nonlin=None, init='uniform', seed=None):
+        nin = _check_count('nin', nin)
+        if nonlin is not None:
+            activation = 'relu' if nonlin else 'linear'
+        _check_choice('activation', activation, ACTIVATIONS)
+        _check_choice('init', init, INITS)
+        rng = _rng(seed)
+        bound = 1.0 if init == 'uniform' else math.sqrt(3.0 / nin)
+        self.nin = nin
+        self.activation = activation
+        self.init = init
+        self.w = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self._activate = ACTIVATIONS[activation]
+        self._label_parameters()
+
+    @property
+    def nonlin(self):
+        """micrograd's flag: True unless the activation is 'linear'."""
+        return self.activation != 'linear'
+
+    def __call__(self, x):
+        if len(x) != self.nin:
+            raise ValueError(f'expected {self.nin} inputs, got {len(x)}')
+        # The engine's functions called directly are about 10% faster than the
+        # operators; numbers in `x` stay numbers (no extra leaf nodes).
+        act = self.b
+        try:
+            for wi, xi in zip(self.w, x):
+                act = add(act, mul(wi, xi))
+        except AttributeError:
+            act = None  # a non-number in x made mul return NotImplemented
+        if act.__class__ is not Value:
+            raise TypeError(_bad_input_message(x))
+        activate = self._activate
+        return act if activate is None else activate(act)
+
+    def named_parameters(self):
+        for i, wi in enumerate(self.w):
+            yield f'w.{i}', wi
+        yield 'b', self.b
+
+    def parameters(self):
+        return self.w + [self.b]
+
+    def _trace(self, x, groups, clusters, prefix):
+        out = self(x)
+        clusters = clusters or ('neuron',)
+        for node in _made_since(out, x):
+            groups[node] = clusters
+        for p in self.parameters():
+            groups[p] = clusters
+        return out
+
+    def __repr__(self):
+        return f'Neuron({self.nin}, {self.activation!r})'
+
+
+class Layer(Module):
+    """`nout` neurons, each seeing all `nin` inputs.
+
+    Returns a list of `nout` Values, or a single Value when `nout == 1` (as
+    micrograd). Keyword arguments (activation, init, nonlin) go to every
+    neuron; `seed` seeds one stream drawn from by the neurons in order.
+    """
+
+    def __init__(self, nin, nout, activation='relu', *, seed=None, **neuron_options):
+        nin = _check_count('nin', nin)
+        nout = _check_count('nout', nout)
+        rng = _rng(seed)
+        self.nin, self.nout = nin, nout
+        self.neurons = [Neuron(nin, activation, seed=rng, **neuron_options) for _ in range(nout)]
+        self.activation = self.neurons[0].activation
+        self._label_parameters()
+
+    def __call__(self, x):
+        outs = [neuron(x) for neuron in self.neurons]
+        return outs[0] if len(outs) == 1 else outs
+
+    def _forward(self, x):
+        """Always a list, so that an MLP can chain a 1-output hidden layer."""
+        return [neuron(x) for neuron in self.neurons]
+
+    def named_parameters(self):
+        for i, neuron in enumerate(self.neurons):
+            for name, p in neuron.named_parameters():
+                yield f'neurons.{i}.{name}', p
+
+    def parameters(self):
+        return [p for neuron in self.neurons for p in neuron.parameters()]
+
+    def _trace(self, x, groups, clusters, prefix):
+        outs = [neuron._trace(x, groups, clusters + (f'{prefix}neurons.{i}',), '')
+                for i, neuron in enumerate(self.neurons)]
+        return outs
+
+    def __repr__(self):
+        return f'Layer({self.nin} -> {self.nout}, {self.activation!r})'
+
+
+class MLP(Module):
+    """A multi-layer perceptron: `MLP(2, [16, 16, 1])` maps 2 inputs through
+    two hidden layers of 16 to 1 output.
+
+    Hidden layers use `activation` ('relu' by default, as micrograd); the last
+    layer uses `output_activation` ('linear' by default, so it outputs raw
+    scores/logits). `init` and `seed` as for `Neuron`; one seeded stream
+    initialises the whole network, so `MLP(2, [16, 16, 1], seed=0)` is the
+    same network every time.
+    """
+
+    def __init__(self, nin, nouts, activation='relu', *, output_activation='linear',
+                 init='uniform', seed=None):
+        nin = _check_count('nin', nin)
+        if isinstance(nouts, (str, bytes)) or not hasattr(nouts, '__iter__'):
+            raise TypeError(f'nouts must be a list of layer sizes, got {nouts!r}')
+        nouts = [_check_count('layer size', size) for size in nouts]
+        if not nouts:
+            raise ValueError('nouts must list at least one layer size')
+        _check_choice('activation', activation, ACTIVATIONS)
+        _check_choice('output_activation', output_activation, ACTIVATIONS)
+        rng = _rng(seed)
+        sizes = [nin] + nouts
+        last = len(nouts) - 1
+        self.nin, self.nouts = nin, nouts
+        self.activation, self.output_activation, self.init = activation, output_activation, init
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation,
+                  init=init, seed=rng)
+            for i in range(len(nouts))
+        ]
+        self._label_parameters()
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer._forward(x)
+        return x[0] if len(x) == 1 else x
+
+    def named_parameters(self):
+        for i, layer in enumerate(self.layers):
+            for name, p in layer.named_parameters():
+                yield f'layers.{i}.{name}', p
+
+    def parameters(self):
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def _trace(self, x, groups, clusters, prefix):
+        for i, layer in enumerate(self.layers):
+            x = layer._trace(x, groups, clusters + (f'layers.{i}',), f'layers.{i}.')
+        return x[0] if len(x) == 1 else x
+
+    def __repr__(self):
+        lines = [f'MLP({self.nin}, {self.nouts}, activation={self.activation!r}, '
+                 f'output_activation={self.output_activation!r})  # {self.num_parameters()} parameters']
+        lines += [f'  (layers.{i}): {layer!r}' for i, layer in enumerate(self.layers)]
+        return '\n'.join(lines)
+
+
+# --------------------------------------------------------------------------
+# Helpers
+
+
+def _rng(seed):
+    """A private random stream: a given `random.Random` is shared, anything else seeds a new one."""
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f'seed must be an int, None or a random.Random, got {seed!r}')
+    return random.Random(seed)
+
+
+def _check_count(what, n):
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f'{what} must be a positive int, got {n!r}')
+    if n < 1:
+        raise ValueError(f'{what} must be a positive int, got {n}')
+    return n
+
+
+def _check_choice(what, value, choices):
+    if value not in choices:
+        raise ValueError(f'unknown {what} {value!r}; choose one of {", ".join(map(repr, choices))}')
+
+
+def _bad_input_message(x):
+    kinds = sorted({type(xi).__name__ for xi in x if not isinstance(xi, (Value, int, float))}
+                   or {type(x).__name__})
+    return f'inputs must be numbers or Values, got {", ".join(kinds)} in {x!r}'[:300]
+
+
+def _made_since(out, inputs):
+    """The nodes of `out`'s graph that were made after `inputs`: every node
+    reachable from `out` without passing through one of the input Values."""
+    stop = {id(xi) for xi in inputs if isinstance(xi, Value)}
+    seen = set()
+    made = []
+    stack = [out]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or id(node) in stop:
+            continue
+        seen.add(id(node))
+        made.append(node)
+        stack.extend(node._prev)
+    return made

@@ -1,0 +1,240 @@
+"""Training and evaluation: `fit`, `predict`, `accuracy`.
+
+A training step is the whole of backprop on a dataset:
+
+    outputs = [model(x) for x in batch]          # forward: builds the graph
+    loss = loss_fn(outputs, targets) + l2        # one Value at the root
+    optimizer.zero_grad(); loss.backward()       # the chain rule, node by node
+    optimizer.step()                             # move every weight downhill
+
+`fit` runs that loop with a progress bar and records the loss and accuracy
+of every step.
+"""
+
+import gc
+import math
+import random
+import time
+
+from autograd.engine import Value, no_grad
+
+from . import losses as _losses
+from . import optim as _optim
+
+
+class History:
+    """What `fit` records, one entry per step: `loss` (including the L2
+    term), `accuracy` (of that step's forward pass on its batch, before the
+    update) and `lr`. `final_accuracy` and `final_loss` (with the L2 term)
+    are measured on the whole dataset after the last update, under `no_grad`. `seconds` is the
+    wall time of the training loop. Also readable as a dict: `history['loss']`.
+    """
+
+    def __init__(self):
+        self.loss = []
+        self.accuracy = []
+        self.lr = []
+        self.final_loss = None
+        self.final_accuracy = None
+        self.seconds = 0.0
+
+    @property
+    def steps(self):
+        return len(self.loss)
+
+    def __getitem__(self, key):
+        return self.as_dict()[key]
+
+    def keys(self):
+        return self.as_dict().keys()
+
+    def as_dict(self):
+        return {'loss': self.loss, 'accuracy': self.accuracy, 'lr': self.lr,
+                'final_loss': self.final_loss, 'final_accuracy': self.final_accuracy,
+                'seconds': self.seconds}
+
+    def __repr__(self):
+        if not self.loss:
+            return 'History(0 steps)'
+        return (f'History({self.steps} steps, loss {self.loss[0]:.4g} -> {self.loss[-1]:.4g}, '
+                f'final accuracy {_percent(self.final_accuracy)}, {self.seconds:.2f} s)')
+
+
+def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None, lr=None,
+        l2=1e-4, seed=0, progress=True, callback=None):
+    """Train `model` on points `X` with class indices `y`; return a `History`.
+
+    loss: a name, 'hinge' (default, micrograd's demo), 'bce', 'mse' or
+      'cross_entropy', or a function `loss(outputs, targets) -> Value`.
+      `y` holds class indices 0..K-1. Named losses take them as they are
+      (hinge maps 0/1 to -1/+1 itself); 'mse' regresses one output to -1/+1
+      or K outputs to one-hot rows. A loss function gets `y` unchanged.
+    optimizer: 'adam' (default) or 'sgd', built on the model's parameters
+      with learning rate `lr`, or an optimizer object (then `lr` must be
+      None). Default lr: for 'adam' 0.05, for 'sgd' micrograd's linear decay
+      from 1.0 to 0.1 over the steps. `lr` may be a schedule (see nn.optim).
+    steps: number of updates. batch_size: None for the whole dataset every
+      step, else a random batch of that size (drawn from random.Random(seed)).
+    l2: the weight of the L2 penalty l2 * sum(p**2) added to the loss (0 for none).
+    progress: show a tqdm progress bar with the live loss and accuracy.
+    callback: called as callback(step, history) after every step.
+
+    Python's cyclic garbage collector is paused during each step (the engine
+    frees graphs by reference counting, and the collector would otherwise
+    keep scanning the tens of thousands of fresh nodes); the caller's GC
+    state is restored after every step, also on error.
+    """
+    X, y = _check_data(X, y)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f'steps must be a positive int, got {steps!r}')
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+                                   or not 1 <= batch_size <= len(X)):
+        raise ValueError(f'batch_size must be None or an int from 1 to {len(X)}, got {batch_size!r}')
+    if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not 0 <= l2 < math.inf:
+        raise ValueError(f'l2 must be a number >= 0, got {l2!r}')
+    loss_fn, targets = _loss_and_targets(loss, y, model)
+    optimizer = _make_optimizer(optimizer, model, lr, steps)
+    parameters = model.parameters()
+    rng = random.Random(seed)
+    everything = list(range(len(X)))
+
+    history = History()
+    bar = _progress_bar(steps) if progress else None
+    started = time.perf_counter()
+    try:
+        for step in range(steps):
+            batch = everything if batch_size is None else rng.sample(everything, batch_size)
+            gc_was_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                step_lr = optimizer.lr
+                outputs = [model(X[i]) for i in batch]
+                total = loss_fn(outputs, [targets[i] for i in batch])
+                if l2:
+                    total = total + _losses.l2_penalty(parameters, l2)
+                optimizer.zero_grad()
+                total.backward()
+                optimizer.step()
+                hits = sum(_class_of(out) == y[i] for out, i in zip(outputs, batch))
+                del outputs  # free this step's graph now, by reference counting
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
+            history.loss.append(total.data)
+            history.accuracy.append(hits / len(batch))
+            history.lr.append(step_lr)
+            del total
+            if bar is not None:
+                bar.set_postfix(loss=f'{history.loss[-1]:.4f}', acc=_percent(history.accuracy[-1]),
+                                refresh=False)
+                bar.update(1)
+            if callback is not None:
+                callback(step, history)
+    finally:
+        if bar is not None:
+            bar.close()
+    history.seconds = time.perf_counter() - started
+
+    with no_grad():
+        outputs = [model(x) for x in X]
+        final = loss_fn(outputs, targets)
+        history.final_loss = (final + _losses.l2_penalty(parameters, l2)).data if l2 else final.data
+        history.final_accuracy = sum(_class_of(out) == label for out, label in zip(outputs, y)) / len(y)
+    return history
+
+
+@no_grad()
+def predict(model, X):
+    """The predicted class index of every point: for one output s, 1 if s > 0
+    else 0; for K outputs, the index of the largest. Runs under `no_grad`."""
+    return [_class_of(model(x)) for x in X]
+
+
+def accuracy(model, X, y):
+    """The fraction of points whose predicted class equals the label."""
+    X, y = _check_data(X, y)
+    return sum(p == label for p, label in zip(predict(model, X), y)) / len(y)
+
+
+# --------------------------------------------------------------------------
+# Helpers
+
+
+def _class_of(output):
+    if isinstance(output, Value):
+        return 1 if output.data > 0.0 else 0
+    best = 0
+    for k in range(1, len(output)):
+        if output[k].data > output[best].data:
+            best = k
+    return best
+
+
+def _check_data(X, y):
+    X, y = list(X), list(y)
+    if len(X) != len(y):
+        raise ValueError(f'X has {len(X)} points but y has {len(y)} labels')
+    if not X:
+        raise ValueError('no data: X is empty')
+    for label in y:
+        if isinstance(label, bool) or not isinstance(label, int) or label < 0:
+            raise ValueError(f'labels must be class indices 0, 1, ..., got {label!r}')
+    return X, y
+
+
+def _num_outputs(model):
+    nouts = getattr(model, 'nouts', None)
+    if isinstance(nouts, list):
+        return nouts[-1]
+    return getattr(model, 'nout', 1)
+
+
+def _loss_and_targets(loss, y, model):
+    """The loss function and the targets it wants for class indices y."""
+    if callable(loss):
+        return loss, y
+    loss_fn = _losses.get(loss)
+    classes = max(y) + 1
+    outputs = _num_outputs(model)
+    if loss in ('hinge', 'bce'):
+        if classes > 2:
+            raise ValueError(f'loss {loss!r} is for 2 classes, but y has {classes}; use cross_entropy')
+        if outputs != 1:
+            raise ValueError(f'loss {loss!r} needs a model with 1 output, this one has {outputs}')
+        return loss_fn, y
+    if loss == 'cross_entropy':
+        if outputs < classes or outputs < 2:
+            raise ValueError(f'cross_entropy needs a model with one output per class '
+                             f'(at least {max(classes, 2)}), this one has {outputs}')
+        return loss_fn, y
+    # mse: one output regressed to -1/+1, or K outputs to one-hot rows
+    if outputs == 1:
+        if classes > 2:
+            raise ValueError(f'mse with 1 output is for 2 classes, but y has {classes}')
+        return loss_fn, [2.0 * label - 1.0 for label in y]
+    if outputs < classes:
+        raise ValueError(f'mse with {outputs} outputs cannot fit {classes} classes')
+    return loss_fn, [[1.0 if k == label else 0.0 for k in range(outputs)] for label in y]
+
+
+def _make_optimizer(optimizer, model, lr, steps):
+    if isinstance(optimizer, _optim.Optimizer):
+        if lr is not None:
+            raise ValueError('give lr to the optimizer object, not to fit')
+        return optimizer
+    kind = _optim.OPTIMIZERS.get(optimizer) if isinstance(optimizer, str) else None
+    if kind is None:
+        raise ValueError(f'unknown optimizer {optimizer!r}; choose one of '
+                         f'{", ".join(_optim.OPTIMIZERS)} or pass an optimizer object')
+    if lr is None:
+        lr = _optim.linear_decay(1.0, 0.1, steps) if kind is _optim.SGD else 0.05
+    return kind(model.parameters(), lr=lr)
+
+
+def _progress_bar(steps):
+    from tqdm.auto import tqdm  # lazy: only when a bar is wanted
+    return tqdm(total=steps, desc='training', unit='step', leave=True)
+
+
+def _percent(fraction):
+    return 'n/a' if fraction is None else f'{100 * fraction:.1f}%'

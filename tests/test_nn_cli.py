@@ -1,0 +1,125 @@
+"""`python -m nn train` end to end, in a temporary folder, through a real subprocess."""
+
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+
+import nn
+
+PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+OUTPUTS = ('model.json', 'decision_boundary.png', 'loss.png', 'graph.svg')
+
+
+def run(args, cwd, env=None, timeout=120):
+    return subprocess.run([sys.executable, '-m', 'nn', *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def check_outputs(folder):
+    for name in OUTPUTS:
+        assert (folder / name).is_file(), name
+    for name in ('decision_boundary.png', 'loss.png'):
+        assert (folder / name).read_bytes()[:8] == PNG_SIGNATURE
+    root = ElementTree.parse(folder / 'graph.svg').getroot()
+    assert root.tag.endswith('svg')
+    return nn.load(folder / 'model.json')
+
+
+def test_default_run_reaches_full_accuracy(tmp_path):
+    result = run(['train', '--no-progress'], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert 'final accuracy 100.0% (100/100)' in result.stdout
+    folder = tmp_path / 'runs' / 'moons'
+    model = check_outputs(folder)
+    # check the saved model independently of the command's own report
+    X, y = nn.datasets.moons(n=100, noise=0.1, seed=0)
+    assert all((model(x).data > 0) == (label == 1) for x, label in zip(X, y))
+    assert model.nouts == [16, 16, 1]
+    svg = (folder / 'graph.svg').read_text()
+    assert 'layers.0.neurons.3' in svg and 'x1' in svg  # one box per neuron, and the inputs
+
+
+def test_options_and_a_multiclass_run(tmp_path):
+    out = tmp_path / 'custom out'
+    result = run(['train', '--dataset', 'blobs', '--classes', '4', '--n', '40', '--hidden', '6',
+                  '--activation', 'tanh', '--optimizer', 'adam', '--lr', '0.05', '--steps', '3',
+                  '--batch-size', '10', '--seed', '2', '--out', str(out)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert 'cross_entropy loss' in result.stdout
+    model = check_outputs(out)
+    assert model.nouts == [6, 4] and model.activation == 'tanh'
+    assert 'training' in result.stderr  # the progress bar
+
+
+def test_missing_dot_program_still_writes_the_rest(tmp_path):
+    env = dict(os.environ, PATH=str(tmp_path / 'empty-bin'))
+    result = run(['train', '--steps', '2', '--no-progress'], tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines() == ["warning: graph.svg not written: Graphviz's `dot` program is not installed"]
+    folder = tmp_path / 'runs' / 'moons'
+    assert sorted(os.listdir(folder)) == ['decision_boundary.png', 'loss.png', 'model.json']
+
+
+@pytest.mark.parametrize('args, message', [
+    (['train', '--dataset', 'spiral'], "argument --dataset: invalid choice: 'spiral'"),
+    (['train', '--lr', '-1'], 'argument --lr: must be a finite number > 0, got -1'),
+    (['train', '--steps', '0'], 'argument --steps: must be a positive integer, got 0'),
+    (['train', '--steps', 'ten'], "expected a positive integer, got 'ten'"),
+    (['train', '--batch-size', '0'], 'argument --batch-size: must be a positive integer'),
+    (['train', '--batch-size', '500'], '--batch-size 500 is larger than the dataset'),
+    (['train', '--hidden', '16,x'], 'expected comma-separated layer sizes'),
+    (['train', '--noise', '-0.5'], 'argument --noise: must be a finite number >= 0'),
+    (['train', '--loss', 'hinge', '--dataset', 'spirals'], 'hinge is for 2 classes'),
+    (['train', '--classes', '1', '--dataset', 'blobs'], '--classes must be at least 2'),
+    (['train', '--bogus'], 'unrecognized arguments: --bogus'),
+    (['fly'], "invalid choice: 'fly'"),
+    ([], 'choose a command: train'),
+])
+def test_bad_arguments_exit_with_one_line(tmp_path, args, message):
+    result = run(args, tmp_path)
+    assert result.returncode != 0
+    assert 'Traceback' not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert message in lines[0]
+    assert not (tmp_path / 'runs').exists()
+
+
+def test_unwritable_output_folder(tmp_path):
+    blocker = tmp_path / 'a-file'
+    blocker.write_text('not a folder')
+    result = run(['train', '--out', str(blocker / 'sub'), '--steps', '1'], tmp_path)
+    assert result.returncode == 1
+    assert 'Traceback' not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and 'cannot write to the output folder' in lines[0] and str(blocker) in lines[0]
+
+
+def test_help_documents_every_option(tmp_path):
+    result = run(['train', '--help'], tmp_path)
+    assert result.returncode == 0
+    for option in ('--dataset', '--n', '--noise', '--classes', '--hidden', '--activation', '--init',
+                   '--loss', '--optimizer', '--lr', '--steps', '--batch-size', '--l2', '--seed',
+                   '--out', '--progress'):
+        assert option in result.stdout, option
+    assert 'moons' in result.stdout and 'runs/<dataset>' in result.stdout
+    top = run(['--help'], tmp_path)
+    assert top.returncode == 0 and 'train' in top.stdout
+
+
+def test_console_script_is_installed(tmp_path):
+    script = shutil.which('backprop-lab', path=os.path.dirname(sys.executable))
+    assert script is not None, 'backprop-lab console script missing from the virtualenv'
+    result = subprocess.run([script, 'train', '--help'], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and 'usage: backprop-lab train' in result.stdout
+
+
+def test_diverged_training_is_reported_in_one_line(tmp_path):
+    result = run(['train', '--optimizer', 'sgd', '--lr', '1e300', '--steps', '2', '--no-progress'], tmp_path)
+    assert result.returncode == 1 and 'Traceback' not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        'python -m nn: error: training diverged (the loss became nan); try a smaller --lr']

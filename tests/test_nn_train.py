@@ -1,0 +1,203 @@
+"""nn.fit / predict / accuracy, and the plots: learning, history, GC handling, no_grad, validation."""
+
+import gc
+
+import pytest
+
+import nn
+from autograd import Value, is_grad_enabled
+from nn import MLP, datasets
+
+
+def hand_accuracy(model, X, y):
+    """Accuracy computed here from raw outputs, not with nn.accuracy."""
+    right = 0
+    for x, label in zip(X, y):
+        out = model(x)
+        predicted = (1 if out.data > 0 else 0) if isinstance(out, Value) else \
+            max(range(len(out)), key=lambda k: out[k].data)
+        right += predicted == label
+    return right / len(y)
+
+
+@pytest.mark.parametrize('name, loss, optimizer, kwargs', [
+    ('moons', 'hinge', 'sgd', {}),
+    ('circles', 'bce', 'adam', {}),
+    ('xor', 'hinge', 'adam', {'noise': 0.0}),
+    ('moons', 'mse', 'adam', {}),
+])
+def test_fit_learns_each_two_class_dataset(name, loss, optimizer, kwargs):
+    X, y = datasets.load(name, n=40, seed=1, **kwargs)
+    model = MLP(2, [8, 8, 1], init='scaled', seed=0)
+    history = nn.fit(model, X, y, loss=loss, optimizer=optimizer, steps=80, progress=False)
+    assert history.final_accuracy >= 0.95, history
+    assert history.final_accuracy == pytest.approx(hand_accuracy(model, X, y))
+    assert history.loss[-1] < history.loss[0]
+
+
+def test_fit_cross_entropy_on_three_blobs():
+    X, y = datasets.blobs(n=60, classes=3, seed=2)
+    model = MLP(2, [8, 3], seed=0)
+    history = nn.fit(model, X, y, loss='cross_entropy', optimizer='adam', steps=60, progress=False)
+    assert history.final_accuracy >= 0.95
+    assert nn.accuracy(model, X, y) == pytest.approx(hand_accuracy(model, X, y))
+
+
+def test_history_records_every_step():
+    X, y = datasets.moons(n=20, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    history = nn.fit(model, X, y, optimizer='sgd', steps=7, progress=False)
+    assert history.steps == 7
+    assert len(history['loss']) == len(history['accuracy']) == len(history['lr']) == 7
+    assert history.lr == pytest.approx([1.0 - 0.9 * k / 7 for k in range(7)])
+    assert all(0.0 <= a <= 1.0 for a in history.accuracy)
+    assert history.seconds > 0 and 'History(7 steps' in repr(history)
+
+
+def test_first_recorded_loss_is_the_loss_before_training():
+    X, y = datasets.moons(n=20, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    parameters = model.parameters()
+    scores = [model(x) for x in X]
+    expected = sum(max(0.0, 1 - (2 * t - 1) * s.data) for s, t in zip(scores, y)) / len(y)
+    expected += 1e-4 * sum(p.data ** 2 for p in parameters)
+    history = nn.fit(model, X, y, steps=1, progress=False)
+    assert history.loss[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_batches_are_deterministic_for_a_seed():
+    X, y = datasets.moons(n=30, seed=0)
+    runs = []
+    for _ in range(2):
+        model = MLP(2, [4, 1], seed=0)
+        runs.append(nn.fit(model, X, y, steps=5, batch_size=8, seed=3, progress=False).loss)
+    assert runs[0] == runs[1]
+
+
+def test_callable_loss_and_optimizer_object():
+    X, y = datasets.moons(n=20, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    calls = []
+
+    def my_loss(outputs, targets):
+        calls.append(list(targets))
+        return nn.losses.hinge(outputs, targets)
+
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
+    nn.fit(model, X, y, loss=my_loss, optimizer=optimizer, steps=3, l2=0, progress=False)
+    assert calls[0] == y  # a loss function gets the class indices unchanged
+    assert optimizer.steps == 3
+
+
+@pytest.mark.parametrize('enabled', [True, False])
+def test_gc_state_is_restored(enabled):
+    X, y = datasets.moons(n=10, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        seen = []
+        nn.fit(model, X, y, steps=2, progress=False, callback=lambda step, h: seen.append(gc.isenabled()))
+        assert gc.isenabled() is enabled
+        assert seen == [enabled, enabled]  # restored after every step, not only at the end
+
+        def failing_loss(outputs, targets):
+            assert not gc.isenabled()  # paused during the step
+            raise RuntimeError('boom')
+
+        with pytest.raises(RuntimeError, match='boom'):
+            nn.fit(model, X, y, loss=failing_loss, steps=2, progress=False)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+def test_progress_bar_shows_loss_and_accuracy(capsys):
+    X, y = datasets.moons(n=10, seed=0)
+    nn.fit(MLP(2, [3, 1], seed=0), X, y, steps=3, progress=True)
+    err = capsys.readouterr().err
+    assert 'loss=' in err and 'acc=' in err and '3/3' in err
+
+
+def test_no_progress_bar_prints_nothing(capsys):
+    X, y = datasets.moons(n=10, seed=0)
+    nn.fit(MLP(2, [3, 1], seed=0), X, y, steps=2, progress=False)
+    captured = capsys.readouterr()
+    assert captured.err == '' and captured.out == ''
+
+
+class Spy:
+    """A model that records whether gradients were on when it was called."""
+
+    def __init__(self, model):
+        self.model = model
+        self.grad_modes = []
+
+    def __call__(self, x):
+        self.grad_modes.append(is_grad_enabled())
+        return self.model(x)
+
+
+def test_predict_and_plots_run_under_no_grad():
+    spy = Spy(MLP(2, [3, 1], seed=0))
+    X, y = datasets.moons(n=10, seed=0)
+    assert nn.predict(spy, X) == [1 if spy.model(x).data > 0 else 0 for x in X]
+    nn.plot_decision_boundary(spy, X, y, resolution=5)
+    assert spy.grad_modes and spy.grad_modes.count(False) == 10 + 25 + 10
+    assert is_grad_enabled()
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(steps=0), 'steps must be a positive int'),
+    (dict(batch_size=0), 'batch_size must be None or an int from 1 to 10'),
+    (dict(batch_size=11), 'batch_size must be None or an int from 1 to 10'),
+    (dict(loss='huber'), "unknown loss 'huber'"),
+    (dict(optimizer='rmsprop'), "unknown optimizer 'rmsprop'"),
+    (dict(lr=-1.0), 'lr must be > 0'),
+    (dict(l2=-1.0), 'l2 must be a number >= 0'),
+    (dict(loss='cross_entropy'), 'cross_entropy needs a model with one output per class'),
+])
+def test_fit_bad_arguments(kwargs, message):
+    X, y = datasets.moons(n=10, seed=0)
+    with pytest.raises(ValueError, match=message):
+        nn.fit(MLP(2, [3, 1], seed=0), X, y, progress=False, **kwargs)
+
+
+def test_fit_bad_data():
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(ValueError, match='X has 2 points but y has 1 labels'):
+        nn.fit(model, [[0, 0], [1, 1]], [0], progress=False)
+    with pytest.raises(ValueError, match='class indices'):
+        nn.fit(model, [[0, 0]], [0.5], progress=False)
+    with pytest.raises(ValueError, match="'hinge' is for 2 classes"):
+        nn.fit(model, [[0, 0], [1, 1], [2, 2]], [0, 1, 2], progress=False)
+
+
+# --------------------------------------------------------------------------
+# Plots
+
+
+def test_plots_return_figures_that_save_as_png(tmp_path):
+    from matplotlib.figure import Figure
+    X, y = datasets.moons(n=20, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    history = nn.fit(model, X, y, steps=3, progress=False)
+    for figure, name in ((nn.plot_decision_boundary(model, X, y, resolution=10), 'boundary.png'),
+                         (nn.plot_history(history), 'history.png'),
+                         (nn.plot_history({'loss': [3.0, 2.0], 'accuracy': [0.5, 0.7]}), 'dict.png')):
+        assert isinstance(figure, Figure)
+        figure.savefig(tmp_path / name)
+        assert (tmp_path / name).read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+
+
+def test_decision_boundary_for_several_classes(tmp_path):
+    X, y = datasets.blobs(n=15, classes=3, seed=0)
+    figure = nn.plot_decision_boundary(MLP(2, [4, 3], seed=0), X, y, resolution=6)
+    figure.savefig(tmp_path / 'blobs.png')
+
+
+def test_plot_bad_arguments():
+    with pytest.raises(ValueError, match='2-D points'):
+        nn.plot_decision_boundary(MLP(3, [1]), [[1, 2, 3]], [0])
+    with pytest.raises(TypeError, match="'loss' and 'accuracy'"):
+        nn.plot_history([1, 2, 3])
