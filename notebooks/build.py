@@ -1,0 +1,192 @@
+"""Build the course notebooks from their sources and run them top to bottom.
+
+Each notebook is written as a plain Python file in `notebooks/src/`, in the
+"percent" format that editors understand: a line `# %%` starts a code cell,
+`# %% [markdown]` starts a markdown cell whose lines are comments. This file
+turns every source into `notebooks/<name>.ipynb`, executes it in a fresh
+kernel (the Python running this script, so the project's virtualenv), and
+saves the outputs, so the committed notebooks read well on a code-hosting
+site and their execution counts run 1, 2, 3, ... in order.
+
+    python notebooks/build.py              # build and run all notebooks
+    python notebooks/build.py 04 05        # only those whose name starts so
+    python notebooks/build.py --check      # are the .ipynb files up to date?
+
+Why sources in .py files: they diff and review like code, and an executed
+.ipynb is only ever an output of this script, never edited by hand.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent
+SOURCE_DIR = NOTEBOOK_DIR / 'src'
+CELL_TIMEOUT_SECONDS = 300
+KERNEL_NAME = 'python3'
+KERNEL_METADATA = {
+    'kernelspec': {'display_name': 'Python 3 (ipykernel)', 'language': 'python', 'name': KERNEL_NAME},
+    'language_info': {'name': 'python'},
+}
+
+
+def source_files():
+    """The notebook sources, in course order (their names start 01_, 02_, ...)."""
+    return sorted(SOURCE_DIR.glob('[0-9][0-9]_*.py'))
+
+
+def notebook_path(source):
+    return NOTEBOOK_DIR / (source.stem + '.ipynb')
+
+
+def parse_cells(text):
+    """Split percent-format text into [(kind, source)], kind 'markdown' or 'code'."""
+    cells = []
+    kind, lines = None, []
+
+    def finish():
+        body = '\n'.join(lines).strip('\n')
+        if kind is not None and body.strip():
+            cells.append((kind, body))
+
+    for line in text.splitlines():
+        if line.startswith('# %%'):
+            finish()
+            kind = 'markdown' if '[markdown]' in line else 'code'
+            lines = []
+        elif kind == 'markdown':
+            # '# text' -> 'text'; a bare '#' is a blank markdown line.
+            lines.append(line[2:] if line.startswith('# ') else line.lstrip('#'))
+        elif kind == 'code':
+            lines.append(line)
+    finish()
+    return cells
+
+
+def make_notebook(source):
+    """An unexecuted nbformat notebook built from one source file."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata.update(KERNEL_METADATA)
+    for kind, body in parse_cells(Path(source).read_text(encoding='utf-8')):
+        if kind == 'markdown':
+            notebook.cells.append(nbformat.v4.new_markdown_cell(body))
+        else:
+            notebook.cells.append(nbformat.v4.new_code_cell(body))
+    return notebook
+
+
+def kernel_manager():
+    """A kernel manager that starts ipykernel on *this* Python interpreter.
+
+    Searching no kernel directories leaves only ipykernel's built-in spec,
+    which launches `sys.executable`; so a stray user-wide 'python3' kernel
+    pointing at another interpreter can never be picked up by mistake.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[]))
+
+
+def execute(notebook, working_dir, timeout=CELL_TIMEOUT_SECONDS):
+    """Run every cell in order in a fresh kernel; raises on the first failing cell.
+
+    Returns the wall time in seconds. The notebook is filled in place.
+    """
+    from nbclient import NotebookClient
+
+    client = NotebookClient(
+        notebook,
+        km=kernel_manager(),
+        timeout=timeout,
+        kernel_name=KERNEL_NAME,
+        resources={'metadata': {'path': str(working_dir)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start
+
+
+def cell_sources(notebook):
+    return [(cell.cell_type, cell.source) for cell in notebook.cells]
+
+
+def stale_notebooks():
+    """Names of notebooks missing, or whose cells differ from their source."""
+    import nbformat
+
+    stale = []
+    for source in source_files():
+        path = notebook_path(source)
+        if not path.exists():
+            stale.append(f'{path.name} (missing)')
+            continue
+        committed = nbformat.read(path, as_version=4)
+        if cell_sources(committed) != parse_cells(source.read_text(encoding='utf-8')):
+            stale.append(f'{path.name} (cells differ from src/{source.name})')
+    return stale
+
+
+class BuildError(Exception):
+    """A notebook failed to run; the message names the cell and the error."""
+
+
+def build(source):
+    """Make, run and save one notebook; returns the run time in seconds."""
+    import nbformat
+
+    notebook = make_notebook(source)
+    try:
+        seconds = execute(notebook, NOTEBOOK_DIR)
+    except Exception as error:
+        raise BuildError(f'{source.stem} failed {describe_failure(notebook, error)}') from error
+    nbformat.write(notebook, notebook_path(source))
+    return seconds
+
+
+def describe_failure(notebook, error):
+    """One line: where the run stopped (the failing cell's first line) and the error."""
+    if getattr(error, 'ename', None):  # an exception raised inside the kernel
+        what = f'{error.ename}: {error.evalue}'
+    else:  # a timeout, a kernel that would not start, ...
+        lines = str(error).strip().splitlines()
+        what = f"{type(error).__name__}: {lines[-1] if lines else ''}"
+    for cell in notebook.cells:
+        if any(output.get('output_type') == 'error' for output in cell.get('outputs', [])):
+            first_line = cell.source.strip().splitlines()[0] if cell.source.strip() else ''
+            return f'in the cell starting {first_line!r}: {what}'
+    return what
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description='Build and execute the course notebooks.')
+    parser.add_argument('prefixes', nargs='*', help='only notebooks whose name starts with one of these')
+    parser.add_argument('--check', action='store_true', help='only report notebooks that are out of date')
+    args = parser.parse_args(argv)
+
+    if args.check:
+        stale = stale_notebooks()
+        for name in stale:
+            print(f'out of date: {name}')
+        return 1 if stale else 0
+
+    sources = [s for s in source_files() if not args.prefixes or s.name.startswith(tuple(args.prefixes))]
+    if not sources:
+        print(f'build.py: no notebook source matches {args.prefixes} in {SOURCE_DIR}', file=sys.stderr)
+        return 2
+    for source in sources:
+        print(f'{source.stem}: running ...', flush=True)
+        try:
+            seconds = build(source)
+        except BuildError as error:  # one line, not a traceback
+            print(f'build.py: {error}', file=sys.stderr)
+            return 1
+        print(f'{source.stem}: ran in {seconds:.1f} s -> {notebook_path(source).name}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
