@@ -80,6 +80,14 @@ def build_parser(prog=None):
     from .module import ACTIVATIONS, INITS
     from .optim import OPTIMIZERS
 
+    class _DefaultsShown(argparse.ArgumentDefaultsHelpFormatter):
+        # Show '(default: ...)' only where there is a default worth showing;
+        # the help text itself explains what None means for that option.
+        def _get_help_string(self, action):
+            if action.default is None or action.default is argparse.SUPPRESS:
+                return action.help
+            return super()._get_help_string(action)
+
     parser = _Parser(prog=prog, description='Train small neural networks made of autograd Values.')
     commands = parser.add_subparsers(dest='command', metavar='COMMAND')
     train = commands.add_parser(
@@ -87,8 +95,8 @@ def build_parser(prog=None):
         description=('Train an MLP on a toy 2-D dataset, print its final accuracy, and write '
                      'model.json, decision_boundary.png, loss.png and graph.svg into the output '
                      'folder. The defaults (micrograd\'s demo network and loss, trained with Adam) '
-                     'reach 100%% training accuracy on two moons.'),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                     'reach 100% training accuracy on two moons.'),
+        formatter_class=_DefaultsShown)
     train.add_argument('--dataset', choices=sorted(DATASETS), default='moons',
                        help='which toy dataset to learn')
     train.add_argument('--n', type=_positive_int, default=100, metavar='N',
@@ -97,7 +105,7 @@ def build_parser(prog=None):
                        help="the dataset's noise (standard deviation); default: the dataset's own")
     train.add_argument('--classes', type=_int, default=3, metavar='K',
                        help='number of classes, for spirals and blobs (>= 2)')
-    train.add_argument('--hidden', type=_sizes, default=[16, 16], metavar='SIZES',
+    train.add_argument('--hidden', type=_sizes, default='16,16', metavar='SIZES',
                        help='hidden layer sizes, comma-separated (empty for none)')
     train.add_argument('--activation', choices=[a for a in ACTIVATIONS if a != 'linear'],
                        default='relu', help='activation of the hidden layers')
@@ -116,7 +124,7 @@ def build_parser(prog=None):
                        help='weight of the L2 penalty l2 * sum(w**2)')
     train.add_argument('--seed', type=_int, default=0,
                        help='seed for the data, the initial weights and the batches')
-    train.add_argument('--out', default=None, metavar='FOLDER',
+    train.add_argument('-o', '--out', default=None, metavar='FOLDER',
                        help='output folder; default: runs/<dataset>')
     train.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True,
                        help='show a progress bar')
