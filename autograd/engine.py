@@ -130,6 +130,26 @@ class Rule:
         return f'Rule({self.name!r})'
 
 
+def local_derivatives(node, as_values=False):
+    """d(node)/d(parent) for each entry of `node._prev`, in order; () for a leaf.
+
+    As floats by default (for `explain`, forward mode and the stepper). With
+    `as_values=True`, as expressions of the graph's own Values (an entry may
+    be a plain number where the derivative is constant, e.g. 1.0 for `+`), so
+    that a gradient built from them can be differentiated again.
+    """
+    rule = node._rule
+    if rule is None:
+        return ()
+    parents = node._prev
+    second = parents[1] if len(parents) == 2 else node._const
+    if as_values:
+        return rule.partials(node, parents[0], second)
+    if len(parents) == 2:
+        second = second.data
+    return rule.partials(node.data, parents[0].data, second)
+
+
 class no_grad:
     """Context manager (or decorator) in which operations build no graph.
 

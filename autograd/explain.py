@@ -25,8 +25,7 @@ it is fast, and why it is worth seeing the sum written out once.
 
 import math
 
-from .engine import Value
-from .functional import local_derivatives
+from .engine import Value, local_derivatives
 from .graph import topo_order
 
 # Paths longer than this are shown with their middle elided in the table.

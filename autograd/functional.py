@@ -25,38 +25,8 @@ input, `f(x0, x1, ...)`, as with `gradcheck`.
 
 from numbers import Real
 
-from .engine import POW_CONST, Value, is_grad_enabled
+from .engine import Value, is_grad_enabled, local_derivatives
 from .graph import topo_order
-
-# --------------------------------------------------------------------------
-# Local derivatives of one node
-
-
-def local_derivatives(node, as_values=False):
-    """d(node)/d(parent) for each entry of `node._prev`, in order.
-
-    As floats by default. With `as_values=True`, as `Value` expressions of
-    the graph (some entries may be plain numbers when the derivative is a
-    constant, e.g. 1.0 for `+`), so that they can be differentiated again.
-    A leaf has no parents and returns ().
-    """
-    rule = node._rule
-    if rule is None:
-        return ()
-    parents = node._prev
-    first = parents[0]
-    if as_values:
-        second = parents[1] if len(parents) == 2 else node._const
-        if rule is POW_CONST and node._const in (0.0, 1.0):
-            # d/dx x**1 = 1 and d/dx x**0 = 0 exactly. The engine's Value
-            # form c * x**(c - 1) would be 0 * x**-1 for c = 0, which raises
-            # at x = 0 although the derivative is plainly 0 there (this
-            # happens in the third derivative of x**2).
-            return (node._const,)
-        return rule.partials(node, first, second)
-    second = parents[1].data if len(parents) == 2 else node._const
-    return rule.partials(node.data, first.data, second)
-
 
 # --------------------------------------------------------------------------
 # Reverse mode

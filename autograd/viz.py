@@ -24,7 +24,7 @@ import re
 
 from .engine import (
     ADD, ADD_CONST, DIV, DIV_CONST, EXP, LOG, MUL, MUL_CONST, POW, POW_CONST, RDIV_CONST,
-    RELU, RPOW_CONST, SIGMOID, TANH, Value,
+    RELU, RPOW_CONST, SIGMOID, TANH, Value, local_derivatives,
 )
 from .graph import topo_order
 
@@ -551,7 +551,7 @@ class _BackwardWalk:
         names = self.names
         parents = node._prev
         upstream = node.grad
-        locals_ = _local_grads(node)
+        locals_ = local_derivatives(node)
         before = {parent: parent.grad for parent in parents}
         node._rule.backward(node)
         after = {parent: parent.grad for parent in parents}
@@ -630,16 +630,6 @@ def _names(order):
 
 
 _PLAIN_NAME = re.compile(r'[^\W\d]\w*(\.\w+)*')
-
-
-def _second_operand(node):
-    """What Rule.partials calls `b`: the second parent's data, else the constant."""
-    return node._prev[1].data if len(node._prev) == 2 else node._const
-
-
-def _local_grads(node):
-    a = node._prev[0].data
-    return tuple(float(g) for g in node._rule.partials(node.data, a, _second_operand(node)))
 
 
 def _placeholders(node, names):
