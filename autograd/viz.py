@@ -26,6 +26,7 @@ from .engine import (
     ADD, ADD_CONST, DIV, DIV_CONST, EXP, LOG, MUL, MUL_CONST, POW, POW_CONST, RDIV_CONST,
     RELU, RPOW_CONST, SIGMOID, TANH, Value, local_derivatives,
 )
+from .files import write_atomically
 from .graph import topo_order
 
 INSTALL_GRAPHVIZ = (
@@ -827,29 +828,6 @@ def save_steps_html(root, path, direction='backward', interval=1000, **options):
             f'sans-serif">{title}</h3>\n{_stepper_fragment(frames, interval)}\n</body>\n</html>\n')
     write_atomically(path, page.encode('utf-8'))
     return path
-
-
-def write_atomically(path, data):
-    """Write bytes to `path` through a temporary file in the same directory and
-    os.replace, so a reader never sees half a file."""
-    import tempfile  # only needed when writing; keeps `import autograd` light
-
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix='.' + os.path.basename(path) + '.',
-                                         suffix='.tmp')
-    try:
-        with os.fdopen(handle, 'wb') as file:
-            file.write(data)
-        # mkstemp makes the file private (0600); give it the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def stepper(root, direction='backward', interval=1000, **options):

@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+from autograd.files import write_atomically
+
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 
@@ -199,10 +201,10 @@ def _train(args, parser):
     written.append('model.json')
     figure = nn.plot_decision_boundary(model, X, y, title=(
         f'{args.dataset}: {100 * history.final_accuracy:.1f}% after {args.steps} steps'))
-    figure.savefig(os.path.join(out, 'decision_boundary.png'), dpi=100)
+    _save_figure(figure, os.path.join(out, 'decision_boundary.png'))
     written.append('decision_boundary.png')
     figure = nn.plot_history(history, title=f'{args.dataset}: {_describe(model)}, {loss} loss')
-    figure.savefig(os.path.join(out, 'loss.png'), dpi=100)
+    _save_figure(figure, os.path.join(out, 'loss.png'))
     written.append('loss.png')
     warning = _write_graph(model, X[0], os.path.join(out, 'graph.svg'))
     if warning:
@@ -211,6 +213,16 @@ def _train(args, parser):
         written.append('graph.svg')
     print(f'wrote {", ".join(written)} to {out}{os.sep}')
     return 0
+
+
+def _save_figure(figure, path):
+    # Rendered in memory, then written atomically: an interrupted run never
+    # leaves a half-written PNG in place of the previous one.
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format='png', dpi=100)
+    write_atomically(path, buffer.getvalue())
 
 
 def _describe(model):
@@ -250,8 +262,7 @@ def _write_graph(model, x, path):
             return "graph.svg not written: Graphviz's `dot` program is not installed"
         return f'graph.svg not written: {error}'.splitlines()[0]
     model.zero_grad()
-    with open(path, 'wb') as file:
-        file.write(svg)
+    write_atomically(path, svg)
     return None
 
 

@@ -19,8 +19,9 @@ save leaves either the old file or the new one, never half of one.
 import json
 import math
 import os
-import tempfile
 from numbers import Real
+
+from autograd.files import write_atomically
 
 from .module import ACTIVATIONS, INITS, MLP, Layer, Neuron
 
@@ -45,7 +46,7 @@ def save(model, path):
             raise ValueError(f'cannot save {path}: parameter {name} is {p.data!r} (not finite)')
         document['parameters'][name] = p.data
     text = json.dumps(document, indent=1, allow_nan=False) + '\n'
-    _write_atomically(os.fspath(path), text)
+    write_atomically(path, text)
 
 
 def load(path):
@@ -159,42 +160,7 @@ def _build(architecture):
     return Neuron(get('nin'), get('activation'), init=get('init'), seed=0)
 
 
-def _existing_mode(path):
-    try:
-        return os.stat(path).st_mode & 0o777
-    except OSError:
-        return 0o644
-
-
 def _reject_constant(name):
     raise ValueError(f'the file contains {name}, which is not a number JSON allows')
 
 
-def _write_atomically(path, text):
-    folder = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.',
-                                             suffix='.tmp', dir=folder)
-    try:
-        with os.fdopen(descriptor, 'w', encoding='utf-8') as file:
-            # mkstemp makes the file private (0600); give it the mode a plain open() would.
-            os.chmod(temporary, _existing_mode(path))
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
-    try:  # make the rename itself durable; not every system can open a folder
-        folder_descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(folder_descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(folder_descriptor)
