@@ -791,7 +791,16 @@ _STEPPER_JS = """
       if (current === frames.length - 1) stop(); else show(current + 1);
     }, %(interval)d);
   };
-  show(0);
+  // Arrow keys step through the frames once the stepper has focus (a click on it).
+  box.tabIndex = 0;
+  box.addEventListener("keydown", function (event) {
+    if (event.target === slider) return;  // the slider handles its own arrows
+    if (event.key === "ArrowRight") { stop(); show(current + 1); event.preventDefault(); }
+    if (event.key === "ArrowLeft") { stop(); show(current - 1); event.preventDefault(); }
+  });
+  // A link can open a given step: steps.html#step=4
+  var wanted = /^#step=(\d+)$/.exec(window.location.hash);
+  show(wanted ? Number(wanted[1]) - 1 : 0);
 })();
 """
 
