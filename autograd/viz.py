@@ -799,7 +799,7 @@ _STEPPER_JS = """
     if (event.key === "ArrowLeft") { stop(); show(current - 1); event.preventDefault(); }
   });
   // A link can open a given step: steps.html#step=4
-  var wanted = /^#step=(\d+)$/.exec(window.location.hash);
+  var wanted = /^#step=(\\d+)$/.exec(window.location.hash);
   show(wanted ? Number(wanted[1]) - 1 : 0);
 })();
 """
