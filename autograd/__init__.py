@@ -10,7 +10,7 @@
 Where things are:
 
 * `Value`, `no_grad` (engine.py): the node, its operations, `backward()`.
-* `gradcheck` (check.py): reverse mode against central differences.
+* `gradcheck` (gradcheck.py): reverse mode against central differences.
 * `grad`, `hessian`, `jvp`, `jacobian` (functional.py): higher-order
   derivatives and forward mode.
 * `explain` (explain.py): a gradient as a sum over paths.
@@ -20,7 +20,7 @@ Where things are:
 None of these imports graphviz, IPython or numpy until a drawing is made.
 """
 
-from .check import gradcheck
+from .gradcheck import gradcheck
 from .engine import Value, is_grad_enabled, no_grad
 from .explain import explain
 from .functional import grad, hessian, jacobian, jvp

@@ -17,6 +17,7 @@ import math
 import sys
 
 from .engine import Value
+from ._files import write_atomically
 
 FUNCTIONS = {
     'exp': Value.exp,
@@ -204,7 +205,7 @@ def draw_command(arguments):
                 data = drawing.source.encode('utf-8')
             else:
                 data = drawing.pipe(format=output_format)
-            _write(arguments.output, viz.write_atomically, arguments.output, data)
+            _write(arguments.output, write_atomically, arguments.output, data)
             print(f'wrote {arguments.output}')
         if arguments.steps:
             direction = 'forward' if arguments.forward else 'backward'

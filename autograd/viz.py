@@ -26,7 +26,7 @@ from .engine import (
     ADD, ADD_CONST, DIV, DIV_CONST, EXP, LOG, MUL, MUL_CONST, POW, POW_CONST, RDIV_CONST,
     RELU, RPOW_CONST, SIGMOID, TANH, Value, local_derivatives,
 )
-from .files import write_atomically
+from ._files import write_atomically
 from .graph import topo_order
 
 INSTALL_GRAPHVIZ = (

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 
-from autograd.files import write_atomically
+from autograd._files import write_atomically
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1

@@ -21,7 +21,7 @@ import math
 import os
 from numbers import Real
 
-from autograd.files import write_atomically
+from autograd._files import write_atomically
 
 from .module import ACTIVATIONS, INITS, MLP, Layer, Neuron
 

@@ -1,11 +1,11 @@
-"""autograd.files.write_atomically: the old file or the new one, never half."""
+"""autograd._files.write_atomically: the old file or the new one, never half."""
 
 import os
 import stat
 
 import pytest
 
-from autograd.files import write_atomically
+from autograd._files import write_atomically
 
 
 def test_writes_bytes_and_text(tmp_path):
