@@ -906,6 +906,9 @@ def primitive(name, forward, partials):
         if not callable(function):
             raise TypeError(f'primitive {name!r}: {role} must be a function, got {type(function).__name__}')
     operand_names = _positional_names(name, 'forward', forward)
+    if operand_names is None:
+        raise TypeError(f'primitive {name!r}: cannot read the parameters of forward; '
+                        f'wrap it, e.g. lambda x, y: math.hypot(x, y)')
     arity = len(operand_names)
     if arity == 0:
         raise TypeError(f'primitive {name!r}: forward must take at least one operand')
