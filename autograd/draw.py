@@ -241,7 +241,8 @@ class _Scene:
                 if sides:
                     attributes['taillabel'] = sides[slot]
                 if into_current:
-                    attributes.update(FRAME_STATES.get(self.states.get(parent), {}).get('edge_to_current', {}))
+                    parent_state = FRAME_STATES.get(self.states.get(parent), {})
+                    attributes.update(parent_state.get('edge_to_current', {}))
                 edges.append((self.value_id(parent), operation, attributes))
             edges.append((operation, self.value_id(node), {}))
         if not self.boxes:
@@ -316,7 +317,8 @@ class _Scene:
         return outputs[-1] if outputs else members[-1]
 
     def grad_color(self, grad):
-        """White for 0, towards blue (+) or red (-) (the palette's zero, positive, negative); the square root of |grad| / max |grad|
+        """The palette's zero colour (white) for 0, towards its positive (blue) or
+        negative (red) colour by the square root of |grad| / max |grad|, which
         keeps small gradients visible next to a large one."""
         if not hasattr(self, '_largest_grad'):
             magnitudes = [abs(g) for g in (self.grad_of(n) for n in self.order)
