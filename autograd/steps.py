@@ -17,33 +17,8 @@ import math
 import re
 
 from .draw import draw_frame
-from .engine import (
-    ADD, ADD_CONST, DIV, DIV_CONST, EXP, LOG, MUL, MUL_CONST, POW, POW_CONST, RDIV_CONST,
-    RELU, RPOW_CONST, SIGMOID, TANH, Value, _format_number, local_derivatives,
-)
+from .engine import Value, begin_backward, local_derivatives
 from .graph import topo_order
-
-
-# How each primitive reads: its forward formula and, per parent, its local
-# derivative d(out)/d(parent) as text (None means 1, written as just out.grad).
-# {a}, {b}: parent names; {c}: the constant; {c1}: the constant minus one; {out}: the node.
-_RULE_TEXT = {
-    ADD: ('{a} + {b}', (None, None)),
-    ADD_CONST: ('{a} + {c}', (None,)),
-    MUL: ('{a} * {b}', ('{b}.data', '{a}.data')),
-    MUL_CONST: ('{a} * {c}', ('{c}',)),
-    DIV: ('{a} / {b}', ('(1 / {b}.data)', '(-{out}.data / {b}.data)')),
-    DIV_CONST: ('{a} / {c}', ('(1 / {c})',)),
-    RDIV_CONST: ('{c} / {a}', ('(-{out}.data / {a}.data)',)),
-    POW: ('{a} ** {b}', ('({b}.data * {a}.data**({b}.data - 1))', '(log({a}.data) * {out}.data)')),
-    POW_CONST: ('{a} ** {c}', ('({c} * {a}.data**{c1})',)),
-    RPOW_CONST: ('{c} ** {a}', ('(log({c}) * {out}.data)',)),
-    EXP: ('exp({a})', ('{out}.data',)),
-    LOG: ('log({a})', ('(1 / {a}.data)',)),
-    TANH: ('tanh({a})', ('(1 - {out}.data**2)',)),
-    SIGMOID: ('sigmoid({a})', ('{out}.data * (1 - {out}.data)',)),
-    RELU: ('relu({a})', ('({a}.data > 0)',)),
-}
 
 
 class GradUpdate:
@@ -136,27 +111,21 @@ class _BackwardWalk:
     def __init__(self, root):
         self.root = root
         self.order = topo_order(root)
-        self.interior = [node for node in self.order if node._prev]
+        self.interior = None  # set by steps(), from begin_backward
         self.names = _names(self.order)
         self.start_grads = None
         self.history = []  # the updates of each step taken so far
 
     def steps(self):
-        root, interior = self.root, self.interior
-        for node in interior:
-            node.grad = 0.0
-        if root._prev:
-            root.grad = 1.0
-        else:
-            root.grad += 1.0
+        interior = self.interior = begin_backward(self.root)
         self.start_grads = {node: node.grad for node in self.order}
         total = len(interior)
         for index, node in enumerate(reversed(interior)):
             grad = node.grad  # final: every child of node has had its step
             updates = self._updates(node)
             self.history.append(updates)
-            yield BackwardStep(index, total, node, self.names[node], grad, updates,
-                               _expression(node, self.names), self)
+            expression = node._rule.texts(node, self.names.__getitem__)[0]
+            yield BackwardStep(index, total, node, self.names[node], grad, updates, expression, self)
 
     def _updates(self, node):
         """Apply node's rule (exactly what backward() does) and describe it per parent."""
@@ -167,7 +136,7 @@ class _BackwardWalk:
         before = {parent: parent.grad for parent in parents}
         node._rule.backward(node)
         after = {parent: parent.grad for parent in parents}
-        texts = _local_texts(node, names)
+        texts = node._rule.texts(node, lambda value: f'{names[value]}.data')[1]
         updates = []
         running = dict(before)
         for slot, parent in enumerate(parents):
@@ -179,7 +148,7 @@ class _BackwardWalk:
             running[parent] = end
             name = names[parent]
             local_text = texts[slot]
-            if local_text is None:
+            if local_text == '1':  # d(out)/d(parent) is exactly one: the grad passes on as it is
                 formula = f'{names[node]}.grad'
                 numbers = _short(out_grad)
             else:
@@ -245,33 +214,6 @@ def _names(order):
 _PLAIN_NAME = re.compile(r'[^\W\d]\w*(\.\w+)*')
 
 
-def _placeholders(node, names):
-    parents = node._prev
-    const = node._const
-    return {
-        'a': names[parents[0]],
-        'b': names[parents[1]] if len(parents) == 2 else '',
-        'c': _format_number(const) if const is not None else '',
-        'c1': _format_number(const - 1.0) if const is not None else '',
-        'out': names[node],
-    }
-
-
-def _local_texts(node, names):
-    entry = _RULE_TEXT.get(node._rule)
-    if entry is None:  # a rule added to the engine later: still say what happens
-        return tuple(f'd{names[node]}/d{names[parent]}' for parent in node._prev)
-    fill = _placeholders(node, names)
-    return tuple(None if text is None else text.format(**fill) for text in entry[1])
-
-
-def _expression(node, names):
-    entry = _RULE_TEXT.get(node._rule)
-    if entry is None:
-        return f'{node._op}({", ".join(names[parent] for parent in node._prev)})'
-    return entry[0].format(**_placeholders(node, names))
-
-
 def _short(x):
     """A float for reading: 6 significant digits, written like Python writes floats."""
     x = float(x)
@@ -317,8 +259,8 @@ def forward_steps(root):
         if not node._prev:
             text = f'{name} = {_short(node.data)} (an input: a leaf)'
         else:
-            expression = _expression(node, names)
-            numbers = _expression(node, {**names, **{parent: _short(parent.data) for parent in node._prev}})
+            expression = node._rule.texts(node, names.__getitem__)[0]
+            numbers = node._rule.texts(node, lambda value: _short(value.data))[0]
             text = f'{name} = {expression} = {numbers} = {_short(node.data)}'
         yield ForwardStep(index, len(order), node, name, f'step {index + 1} of {len(order)}: {text}',
                           root, order, names)

@@ -88,7 +88,25 @@ RULE_CASES = {
     'SIGMOID': (lambda x, y: x.sigmoid(), lambda x, y: 1 / (1 + math.exp(-x)),
                 ['out.data * (1 - out.data) * out.grad']),
     'RELU': (lambda x, y: x.relu(), lambda x, y: max(x, 0.0), ['(x.data > 0) * out.grad']),
+    'SIN': (lambda x, y: autograd.sin(x), lambda x, y: math.sin(x), ['cos(x.data) * out.grad']),
+    'COS': (lambda x, y: autograd.cos(x), lambda x, y: math.cos(x), ['-sin(x.data) * out.grad']),
+    'SQRT': (lambda x, y: autograd.sqrt(x), lambda x, y: math.sqrt(x), ['(0.5 / out.data) * out.grad']),
+    'ABS': (lambda x, y: abs(x), lambda x, y: abs(x), ['sign(x.data) * out.grad']),
+    # x - 1 < 0, on the slope side; d(out)/d(x - 1) = d(out)/dx
+    'LEAKY_RELU': (lambda x, y: autograd.leaky_relu(x - 1, slope=0.1), lambda x, y: 0.1 * (x - 1),
+                   ['(1 if v1.data > 0 else 0.1) * out.grad']),
+    'SOFTPLUS': (lambda x, y: autograd.softplus(x), lambda x, y: math.log1p(math.exp(x)),
+                 ['sigmoid(x.data) * out.grad']),
+    'MAX': (lambda x, y: autograd.maximum(x, y), max,
+            ['(x.data is the max) * out.grad', '(y.data is the max) * out.grad']),
+    'MIN': (lambda x, y: autograd.minimum(x, y), min,
+            ['(x.data is the min) * out.grad', '(y.data is the min) * out.grad']),
 }
+
+
+def test_every_rule_of_the_engine_has_a_case():
+    assert sorted(RULE_CASES) == sorted(name for name, rule in vars(autograd.engine).items()
+                                        if rule in autograd.engine.RULES)
 
 
 @pytest.mark.parametrize('rule_name', sorted(RULE_CASES))
@@ -114,7 +132,8 @@ def test_every_rule_reads_naturally_and_its_numbers_match_central_differences(ru
 
 
 OPERATIONS = st.sampled_from(['+', '*', '-', '/', 'pow', 'rpow', 'rdiv', 'exp', 'log', 'tanh',
-                              'sigmoid', 'relu', '+c', '*c', '**2'])
+                              'sigmoid', 'relu', '+c', '*c', '**2', 'sin', 'cos', 'sqrt', 'abs',
+                              'leaky_relu', 'softplus', 'max', 'min'])
 
 
 def _build(recipe, leaf_values):
@@ -130,6 +149,11 @@ def _build(recipe, leaf_values):
             'log': lambda: (a * a + 1).log(), 'tanh': lambda: a.tanh(), 'sigmoid': lambda: a.sigmoid(),
             'relu': lambda: (a + 0.05).relu(), '+c': lambda: a + 1.5, '*c': lambda: a * -0.5,
             '**2': lambda: bounded ** 2,
+            'sin': lambda: autograd.sin(a), 'cos': lambda: autograd.cos(a),
+            'sqrt': lambda: autograd.sqrt(a * a + 1), 'abs': lambda: abs(a + 0.05),
+            'leaky_relu': lambda: autograd.leaky_relu(a + 0.05, slope=0.1),
+            'softplus': lambda: autograd.softplus(bounded), 'max': lambda: autograd.maximum(a, b, 0.1),
+            'min': lambda: autograd.minimum(a, b),
         }[operation]()
         nodes.append(made)
     return nodes
