@@ -195,7 +195,8 @@ def _output_format(path):
 
 
 def draw_command(arguments):
-    from . import viz
+    from .draw import draw_dot
+    from .stepper import save_steps_html
 
     root = evaluate(arguments.expression, parse_assignments(arguments.assignments))
     if not arguments.output and not arguments.steps:
@@ -208,7 +209,7 @@ def draw_command(arguments):
     options = {'rankdir': arguments.rankdir, 'max_nodes': arguments.max_nodes}
     try:
         if arguments.output:
-            drawing = viz.draw_dot(root, color_grads=arguments.color_grads, **options)
+            drawing = draw_dot(root, color_grads=arguments.color_grads, **options)
             if output_format == 'dot':
                 data = drawing.source.encode('utf-8')
             else:
@@ -217,7 +218,7 @@ def draw_command(arguments):
             print(f'wrote {arguments.output}')
         if arguments.steps:
             direction = 'forward' if arguments.forward else 'backward'
-            _write(arguments.steps, viz.save_steps_html, root, arguments.steps, direction=direction,
+            _write(arguments.steps, save_steps_html, root, arguments.steps, direction=direction,
                    **options)
             print(f'wrote {arguments.steps}')
     except ValueError as error:  # too many nodes, with advice on what to do
@@ -247,7 +248,7 @@ def _write(path, writer, *arguments, **options):
 
 def main(argv=None):
     """Run the command line; returns the exit status."""
-    from .viz import GraphvizNotFoundError
+    from .draw import GraphvizNotFoundError
 
     try:
         arguments = _parser().parse_args(argv)
