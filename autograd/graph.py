@@ -47,11 +47,3 @@ def topo_order(root, leaves=True):
             if not pending:
                 return order
             parents = pending.pop()
-
-
-def edges(root):
-    """All (parent, child) edges below `root`, one per entry of `._prev`.
-
-    Duplicates are kept: `a + a` has two edges from `a`.
-    """
-    return [(parent, node) for node in topo_order(root) for parent in node._prev]
