@@ -674,6 +674,7 @@ def check(Value, ops=None, time_limit=TIME_LIMIT_SECONDS):
         unknown = [key for key in ops if key not in _BY_KEY]
         if unknown:
             raise ValueError(f'unknown operation(s) {unknown}; the operations are {OPERATION_KEYS}')
+        ops = [key for key in OPERATION_KEYS if key in ops]  # the report's order, whatever the caller's
     rows = [run('construction, repr', lambda: check_construction(Value), time_limit)]
     available = set()
     for key in ops:
