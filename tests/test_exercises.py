@@ -608,3 +608,37 @@ def test_a_reflected_division_with_its_operands_swapped_is_named():
     assert row.message == '2 / x at x = 1.5: data = 0.75, expected 1.33333'
     assert row.hint == ('the operands are swapped: Python runs 2 / x as x.__rtruediv__(2), so self is x and '
                         'other is 2: compute other / self')
+
+
+def test_the_time_limit_works_inside_a_jupyter_kernel(tmp_path):
+    """Where learners run it: a kernel runs cells in its main thread, with its own
+    trace and signal handling; a learner's class lives in __main__."""
+    nbformat = pytest.importorskip('nbformat')
+    pytest.importorskip('nbclient')
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        'notebook_build', Path(__file__).resolve().parent.parent / 'notebooks' / 'build.py')
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        'import time\n'
+        'from autograd.exercises import check\n'
+        'class Value:\n'
+        '    def __init__(self, data, _children=()):\n'
+        '        self.data, self.grad, self._prev, self._backward = data, 0.0, tuple(_children), lambda: None\n'
+        '    def __mul__(self, other):\n'
+        '        other = other if isinstance(other, Value) else Value(other)\n'
+        '        return Value(self.data * other.data, (self, other))\n'
+        '    def backward(self):\n'
+        '        while True:\n'
+        '            pass\n'
+        'start = time.perf_counter()\n'
+        "row = check(Value, ops=['*'], time_limit=0.5)['backward twice']\n"
+        'print(row.status, round(time.perf_counter() - start, 1), row.message)'))
+    build.execute(notebook, tmp_path, timeout=60)
+    status, seconds, message = notebook.cells[0].outputs[0].text.strip().split(' ', 2)
+    assert status == 'failed' and message == 'still running after 0.5 s, so it was stopped'
+    assert float(seconds) < 5
