@@ -455,11 +455,14 @@ def check_reuse(Value, keys):
             continue
         a = Value(3.0)
         push_gradients(build(a), 1.0)
-        if not close(a.grad, expected):
+        if close(a.grad, expected / 2):
             method = '__add__' if key == '+' else '__mul__'
             raise Failed(f'{text} at a = 3: a.grad = {show(a.grad)}, expected {show(expected)}',
                          f'the `=` instead of `+=` mistake in {method}: with both operands the same Value, '
                          f'the second assignment overwrites the first; gradients add up, so use +=')
+        if not close(a.grad, expected):
+            raise Failed(f'{text} at a = 3: a.grad = {show(a.grad)}, expected {show(expected)}',
+                         'each of the two edges from a adds its share into a.grad')
     return ''
 
 
