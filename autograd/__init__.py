@@ -18,6 +18,8 @@ Where things are:
 * `grad`, `value_and_grad`, `hessian`, `jvp`, `jacobian` (functional.py):
   higher-order derivatives and forward mode.
 * `explain` (explain.py): a gradient as a sum over paths.
+* `trace` (trace.py): a graph recorded once as a flat program, printed as
+  forward and backward code and replayed fast.
 * `draw_dot`, `backward_steps` (viz.py): drawings and the step-by-step
   backward pass; `autograd.viz` also has the HTML and Jupyter steppers.
 
@@ -32,10 +34,11 @@ from .engine import (
 from .explain import explain
 from .functional import grad, hessian, jacobian, jvp, value_and_grad
 from .gradcheck import gradcheck
+from .trace import trace
 from .viz import backward_steps, draw_dot
 
 __all__ = ['Value', 'no_grad', 'is_grad_enabled', 'primitive', 'detect_anomaly',
            'exp', 'log', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'leaky_relu', 'sqrt', 'softplus',
            'maximum', 'minimum',
            'gradcheck', 'grad', 'value_and_grad', 'hessian', 'jvp', 'jacobian', 'explain',
-           'draw_dot', 'backward_steps']
+           'draw_dot', 'backward_steps', 'trace']
