@@ -3,8 +3,10 @@
 The oracle is the engine itself on a freshly built graph: `fn(*leaves)
 .backward()` with the arguments passed as leaf Values, which is what a
 replay promises to reproduce exactly (same float operations in the same
-order). Floats are compared by their bits, so -0.0 vs 0.0 and nan vs a
-number count as differences.
+order). Floats are compared by their bits, so -0.0 vs 0.0 counts as a
+difference; any two nans count as equal, because which nan `nan + -nan`
+gives depends on the machine instruction CPython happens to run (its
+specialized inline float addition or float_add), not on the operations.
 """
 
 import math
@@ -26,6 +28,8 @@ def bits(x):
 
 
 def assert_same(a, b, what):
+    if a != a and b != b:
+        return
     assert bits(a) == bits(b), f'{what}: replay {a!r}, eager {b!r}'
 
 
