@@ -37,18 +37,18 @@ class Path:
 
     `nodes` runs from x to root. `operands[k]` is the position (0-based) in
     `nodes[k + 1]._prev` through which the k-th edge enters, which tells the
-    two edges of `a + a` apart. `factors[k]` is that edge's local derivative
-    d(nodes[k + 1])/d(nodes[k]) and `product` is the product of the factors:
+    two edges of `a + a` apart. `local_derivatives[k]` is that edge's local derivative
+    d(nodes[k + 1])/d(nodes[k]) and `product` is their product:
     this path's share of the gradient.
     """
 
-    __slots__ = ('nodes', 'operands', 'factors', 'product')
+    __slots__ = ('nodes', 'operands', 'local_derivatives', 'product')
 
-    def __init__(self, nodes, operands, factors):
+    def __init__(self, nodes, operands, local_derivatives):
         self.nodes = nodes
         self.operands = operands
-        self.factors = factors
-        self.product = math.prod(factors)
+        self.local_derivatives = local_derivatives
+        self.product = math.prod(local_derivatives)
 
     def __repr__(self):
         return f'Path({_describe_path(self)}: product={self.product!r})'
@@ -95,8 +95,8 @@ class Explanation:
                    f'of the product of the local derivatives along it')
         rows = [('#', 'path', 'local derivatives', 'product')]
         for number, path in enumerate(self.paths, 1):
-            factors = _elide([f'{factor:.4g}' for factor in path.factors], ' * ')
-            rows.append((str(number), _describe_path(path), factors or '(none)', f'{path.product:.6g}'))
+            locals_text = _elide([f'{local:.4g}' for local in path.local_derivatives], ' * ')
+            rows.append((str(number), _describe_path(path), locals_text or '(none)', f'{path.product:.6g}'))
         rows.append(('', 'total', '', f'{self.total:.6g}'))
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         lines = [heading, '']
@@ -180,32 +180,32 @@ def explain(root, x, max_paths=1000):
     # Depth-first, with an explicit stack (a chain may be a million nodes
     # deep). Each entry carries its path so far as a linked list
     # (previous link, child, operand), so extending a path copies nothing.
-    partials = {}
+    known = {}  # node -> its local derivatives, computed once
     paths = []
     stack = [(x, None)]
     while stack:
         node, link = stack.pop()
         if node is root:
-            paths.append(_unlink(x, link, partials))
+            paths.append(_unlink(x, link, known))
             continue
         for child, position in reversed(uses[node]):  # reversed: pop in operand order
             stack.append((child, (link, child, position)))
     return Explanation(root, x, paths)
 
 
-def _unlink(x, link, partials):
+def _unlink(x, link, known):
     """The Path that the linked list `link` (ending at root) spells out from x."""
     steps = []
     while link is not None:
         link, child, position = link
         steps.append((child, position))
     steps.reverse()
-    factors = []
+    along = []
     for child, position in steps:
-        if child not in partials:
-            partials[child] = local_derivatives(child)
-        factors.append(partials[child][position])
-    return Path((x, *(child for child, _ in steps)), tuple(p for _, p in steps), tuple(factors))
+        if child not in known:
+            known[child] = local_derivatives(child)
+        along.append(known[child][position])
+    return Path((x, *(child for child, _ in steps)), tuple(p for _, p in steps), tuple(along))
 
 
 # --------------------------------------------------------------------------

@@ -45,21 +45,21 @@ def grad(output, inputs, create_graph=False):
         >>> grad(dx, [x])                                # 6 x
         [18.0]
 
-    The chain rule, run backwards: the adjoint of the output is 1, and each
-    node, visited after every node that uses it, passes adjoint * d(node)/
-    d(parent) on to each parent, where contributions add up:
-        adjoint(parent) = sum over edges parent -> child of
-                          adjoint(child) * d(child)/d(parent).
-    The adjoints live in a dict of this call, so nobody's `.grad` changes.
+    The chain rule, run backwards: the grad of the output is 1, and each
+    node, visited after every node that uses it, passes grad * d(node)/
+    d(parent) (its local derivative) on to each parent, where contributions add up:
+        grad(parent) = sum over edges parent -> child of
+                       grad(child) * d(child)/d(parent).
+    These grads live in a dict of this call, so nobody's `.grad` changes.
 
-    Without `create_graph` the result is a list of floats. With it, adjoints
+    Without `create_graph` the result is a list of floats. With it, grads
     are computed with Value arithmetic from the local derivatives as Values,
     so the result is a list of Values that depend on the graph (and can be
     differentiated again, to any order). Such a result may be a node of the
     original graph itself: d(x*y)/dx is `y`. An input the output does not
     depend on gets 0.0 (a new leaf `Value(0.0)` with `create_graph`).
 
-    An input may also be an interior node: its gradient is then the adjoint
+    An input may also be an interior node: its gradient is then the grad
     that flows back into it, d(output)/d(node) along the paths through it.
     """
     if isinstance(output, (list, tuple)):
@@ -81,47 +81,46 @@ def grad(output, inputs, create_graph=False):
                 depends_on_input.add(node)
                 break
 
-    adjoint = {output: 1.0}
+    grads = {output: 1.0}
     for node in reversed(order):
-        if node._rule is None or node not in depends_on_input or node not in adjoint:
+        if node._rule is None or node not in depends_on_input or node not in grads:
             continue
-        node_adjoint = adjoint[node]
-        partials = local_derivatives(node, as_values=create_graph)
-        for parent, partial in zip(node._prev, partials):
+        out_grad = grads[node]
+        for parent, local in zip(node._prev, local_derivatives(node, as_values=create_graph)):
             if parent not in depends_on_input:
                 continue
             if create_graph:
-                contribution = _times(node_adjoint, partial)
+                contribution = _times(out_grad, local)
                 if contribution is None:
                     continue
             else:
-                contribution = node_adjoint * partial
-            if parent in adjoint:
-                adjoint[parent] = adjoint[parent] + contribution
+                contribution = out_grad * local
+            if parent in grads:
+                grads[parent] = grads[parent] + contribution
             else:
-                adjoint[parent] = contribution
+                grads[parent] = contribution
 
-    gradients = [adjoint.get(x, 0.0) for x in inputs]
+    gradients = [grads.get(x, 0.0) for x in inputs]
     if create_graph:
         gradients = [g if isinstance(g, Value) else Value(g) for g in gradients]
     return gradients
 
 
-def _times(adjoint, partial):
-    """adjoint * partial, without building nodes for a factor of 1 (None for 0).
+def _times(out_grad, local):
+    """out_grad * local, without building nodes for a factor of 1 (None for 0).
 
     Either factor may be a float (a constant derivative, or the output's own
-    adjoint 1.0) or a Value. Skipping the trivial products keeps the graph of
+    grad 1.0) or a Value. Skipping the trivial products keeps the graph of
     a gradient as small as the expression a person would write.
     """
-    if type(partial) is float:
-        if partial == 0.0:
+    if type(local) is float:
+        if local == 0.0:
             return None
-        if partial == 1.0:
-            return adjoint
-    if type(adjoint) is float and adjoint == 1.0:
-        return partial
-    return adjoint * partial
+        if local == 1.0:
+            return out_grad
+    if type(out_grad) is float and out_grad == 1.0:
+        return local
+    return out_grad * local
 
 
 def value_and_grad(f, points):
@@ -221,8 +220,7 @@ def _push_tangents(order, seed):
             # what makes a jacobian column cheap where f ignores that input).
             tangent[node] = 0.0
             continue
-        partials = local_derivatives(node)
-        tangent[node] = sum(p * t for p, t in zip(partials, parent_tangents))
+        tangent[node] = sum(local * t for local, t in zip(local_derivatives(node), parent_tangents))
     return tangent
 
 

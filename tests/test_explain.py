@@ -38,7 +38,7 @@ def test_products_by_hand():
     twice = a + a
     out = twice * a
     explanation = explain(out, a)
-    assert [path.factors for path in explanation] == [(1.0, 2.0), (1.0, 2.0), (4.0,)]
+    assert [path.local_derivatives for path in explanation] == [(1.0, 2.0), (1.0, 2.0), (4.0,)]
     assert [path.product for path in explanation] == [2.0, 2.0, 4.0]
     assert [path.nodes for path in explanation] == [(a, twice, out), (a, twice, out), (a, out)]
     assert explanation.total == 8.0
