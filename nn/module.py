@@ -18,6 +18,7 @@ of the graph say which weight is which.
 import math
 import random
 
+from autograd._validate import check_choice, check_int, check_list
 from autograd.engine import Value, add, mul, relu, sigmoid, tanh
 
 # The activations a neuron can apply to its weighted sum; None is the identity.
@@ -86,12 +87,12 @@ class Neuron(Module):
     """
 
     def __init__(self, nin, activation='relu', *, nonlin=None, init='uniform', seed=None):
-        nin = _check_count('nin', nin)
+        check_int('Neuron', 'nin', nin, minimum=1)
         if nonlin is not None:
             activation = 'relu' if nonlin else 'linear'
-        _check_choice('activation', activation, ACTIVATIONS)
-        _check_choice('init', init, INITS)
-        rng = _rng(seed)
+        check_choice('Neuron', 'activation', activation, ACTIVATIONS)
+        check_choice('Neuron', 'init', init, INITS)
+        rng = _rng('Neuron', seed)
         bound = 1.0 if init == 'uniform' else math.sqrt(3.0 / nin)
         self.nin = nin
         self.activation = activation
@@ -152,9 +153,9 @@ class Layer(Module):
     """
 
     def __init__(self, nin, nout, activation='relu', *, seed=None, **neuron_options):
-        nin = _check_count('nin', nin)
-        nout = _check_count('nout', nout)
-        rng = _rng(seed)
+        check_int('Layer', 'nin', nin, minimum=1)
+        check_int('Layer', 'nout', nout, minimum=1)
+        rng = _rng('Layer', seed)
         self.nin, self.nout = nin, nout
         self.neurons = [Neuron(nin, activation, seed=rng, **neuron_options) for _ in range(nout)]
         self.activation = self.neurons[0].activation
@@ -198,15 +199,15 @@ class MLP(Module):
 
     def __init__(self, nin, nouts, activation='relu', *, output_activation='linear',
                  init='uniform', seed=None):
-        nin = _check_count('nin', nin)
-        if isinstance(nouts, (str, bytes)) or not hasattr(nouts, '__iter__'):
-            raise TypeError(f'nouts must be a list of layer sizes, got {nouts!r}')
-        nouts = [_check_count('layer size', size) for size in nouts]
+        check_int('MLP', 'nin', nin, minimum=1)
+        nouts = check_list('MLP', 'nouts', nouts, of='of layer sizes')
+        for size in nouts:
+            check_int('MLP', 'layer size', size, minimum=1)
         if not nouts:
-            raise ValueError('nouts must list at least one layer size')
-        _check_choice('activation', activation, ACTIVATIONS)
-        _check_choice('output_activation', output_activation, ACTIVATIONS)
-        rng = _rng(seed)
+            raise ValueError('MLP: nouts must list at least one layer size')
+        check_choice('MLP', 'activation', activation, ACTIVATIONS)
+        check_choice('MLP', 'output_activation', output_activation, ACTIVATIONS)
+        rng = _rng('MLP', seed)
         sizes = [nin] + nouts
         last = len(nouts) - 1
         self.nin, self.nouts = nin, nouts
@@ -247,26 +248,14 @@ class MLP(Module):
 # Helpers
 
 
-def _rng(seed):
-    """A private random stream: a given `random.Random` is shared, anything else seeds a new one."""
+def _rng(function, seed):
+    """A private random stream: a given `random.Random` is shared, an int or
+    None seeds a new one."""
     if isinstance(seed, random.Random):
         return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise TypeError(f'seed must be an int, None or a random.Random, got {seed!r}')
+    if seed is not None:
+        check_int(function, 'seed', seed)
     return random.Random(seed)
-
-
-def _check_count(what, n):
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f'{what} must be a positive int, got {n!r}')
-    if n < 1:
-        raise ValueError(f'{what} must be a positive int, got {n}')
-    return n
-
-
-def _check_choice(what, value, choices):
-    if value not in choices:
-        raise ValueError(f'unknown {what} {value!r}; choose one of {", ".join(map(repr, choices))}')
 
 
 def _bad_input_message(x):

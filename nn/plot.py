@@ -10,9 +10,10 @@ them does not keep them all in memory (and a notebook shows each once).
 import os
 import sys
 
+from autograd._validate import check_int
 from autograd.engine import no_grad
 
-from .train import _class_of
+from .train import predict, predicted_class
 
 
 def plot_decision_boundary(model, X, y, resolution=60, margin=0.5, title=None):
@@ -26,8 +27,7 @@ def plot_decision_boundary(model, X, y, resolution=60, margin=0.5, title=None):
         raise ValueError('plot_decision_boundary needs a non-empty list of 2-D points')
     if len(X) != len(y):
         raise ValueError(f'X has {len(X)} points but y has {len(y)} labels')
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f'resolution must be an int >= 2, got {resolution!r}')
+    check_int('plot_decision_boundary', 'resolution', resolution, minimum=2)
     plt = _pyplot()
     from matplotlib.colors import ListedColormap
 
@@ -42,7 +42,7 @@ def plot_decision_boundary(model, X, y, resolution=60, margin=0.5, title=None):
     scores = None
     with no_grad():
         outputs = [[model([gx, gy]) for gx in grid_x] for gy in grid_y]
-    predicted = [[_class_of(out) for out in row] for row in outputs]
+    predicted = [[predicted_class(out) for out in row] for row in outputs]
     if outputs and not isinstance(outputs[0][0], list):
         scores = [[out.data for out in row] for row in outputs]
     classes |= {k for row in predicted for k in row}
@@ -66,7 +66,7 @@ def plot_decision_boundary(model, X, y, resolution=60, margin=0.5, title=None):
     ax.set_xlabel('$x_1$')
     ax.set_ylabel('$x_2$')
     if title is None:
-        right = sum(p == label for p, label in zip(_predict(model, X), y))
+        right = sum(p == label for p, label in zip(predict(model, X), y))
         title = f'decision boundary: {right}/{len(y)} points classified correctly'
     ax.set_title(title)
     fig.tight_layout()
@@ -101,11 +101,6 @@ def plot_history(history, title='training'):
     fig.tight_layout()
     plt.close(fig)
     return fig
-
-
-def _predict(model, X):
-    with no_grad():
-        return [_class_of(model(point)) for point in X]
 
 
 def _pyplot():

@@ -89,16 +89,18 @@ def test_unknown_name_lists_the_valid_ones():
         datasets.load('moon')
 
 
-@pytest.mark.parametrize('kwargs, message', [
-    (dict(n=0), 'n must be a positive int'),
-    (dict(n=2.5), 'n must be a positive int'),
-    (dict(noise=-0.1), 'noise must be a number >= 0'),
-    (dict(seed='a'), 'seed must be an int'),
+@pytest.mark.parametrize('kwargs, error, message', [
+    (dict(n=0), ValueError, 'moons: n must be a positive int'),
+    (dict(n=2.5), TypeError, 'moons: n must be a positive int'),
+    (dict(n='2'), TypeError, 'moons: n must be a positive int'),
+    (dict(noise=-0.1), ValueError, 'noise must be >= 0'),
+    (dict(seed='a'), TypeError, 'seed must be an int'),
 ])
-def test_bad_arguments(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_arguments(kwargs, error, message):
+    # TypeError for the wrong kind of argument, ValueError for a wrong value.
+    with pytest.raises(error, match=message):
         datasets.moons(**kwargs)
     with pytest.raises(ValueError, match='classes must be an int >= 2'):
         datasets.spirals(classes=1)
-    with pytest.raises(ValueError, match='factor must be between 0 and 1'):
+    with pytest.raises(ValueError, match='factor must be < 1'):
         datasets.circles(factor=1.5)
