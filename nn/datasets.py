@@ -87,13 +87,27 @@ def blobs(n=100, noise=0.5, seed=0, classes=3):
 
 DATASETS = {'moons': moons, 'circles': circles, 'spirals': spirals, 'xor': xor, 'blobs': blobs}
 
+# The datasets with a `classes` option; the others have two classes.
+MULTICLASS = ('spirals', 'blobs')
+
 
 def load(name, **options):
-    """`load('moons', n=200, noise=0.2)` is `moons(n=200, noise=0.2)`."""
+    """`load('moons', n=200, noise=0.2)` is `moons(n=200, noise=0.2)`.
+
+    An option given as None takes the dataset's default, so a caller can
+    pass on whatever it was given. `classes` belongs to the datasets of
+    MULTICLASS; the others accept only classes=2 (or None).
+    """
     try:
         make = DATASETS[name]
     except (KeyError, TypeError):
         raise ValueError(f'unknown dataset {name!r}; valid names: {", ".join(sorted(DATASETS))}') from None
+    options = {key: value for key, value in options.items() if value is not None}
+    if name not in MULTICLASS:
+        classes = options.pop('classes', 2)
+        if classes != 2:
+            raise ValueError(f'{name} has 2 classes, not {classes!r}; '
+                             f'{" and ".join(MULTICLASS)} take a number of classes')
     return make(**options)
 
 

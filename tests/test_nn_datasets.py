@@ -104,3 +104,18 @@ def test_bad_arguments(kwargs, error, message):
         datasets.spirals(classes=1)
     with pytest.raises(ValueError, match='factor must be < 1'):
         datasets.circles(factor=1.5)
+
+
+def test_load_passes_classes_only_where_they_belong():
+    # None means the dataset's own default, so a caller can pass on what it got.
+    assert datasets.load('moons', n=20, noise=None, classes=None) == datasets.moons(n=20)
+    assert datasets.load('moons', n=20, classes=2) == datasets.moons(n=20)
+    assert datasets.load('blobs', n=20, classes=None) == datasets.blobs(n=20)
+    assert datasets.load('spirals', n=20, classes=4) == datasets.spirals(n=20, classes=4)
+    with pytest.raises(ValueError, match='xor has 2 classes, not 3; spirals and blobs take'):
+        datasets.load('xor', classes=3)
+    for name in datasets.DATASETS:
+        y = datasets.load(name, n=30, seed=1)[1]
+        expected = 3 if name in datasets.MULTICLASS else 2
+        assert sorted(set(y)) == list(range(expected))
+        assert datasets.num_classes(y) == expected

@@ -43,6 +43,17 @@ def test_fit_cross_entropy_on_three_blobs():
     assert nn.accuracy(model, X, y) == pytest.approx(hand_accuracy(model, X, y))
 
 
+def test_auto_loss_is_hinge_for_two_classes_and_cross_entropy_for_more():
+    X, y = datasets.moons(n=20, seed=0)
+    auto = nn.fit(MLP(2, [4, 1], seed=0), X, y, loss='auto', steps=3, progress=False)
+    hinge = nn.fit(MLP(2, [4, 1], seed=0), X, y, loss='hinge', steps=3, progress=False)
+    assert auto.loss == hinge.loss
+    X, y = datasets.blobs(n=20, classes=3, seed=0)
+    auto = nn.fit(MLP(2, [4, 3], seed=0), X, y, loss='auto', steps=3, progress=False)
+    cross = nn.fit(MLP(2, [4, 3], seed=0), X, y, loss='cross_entropy', steps=3, progress=False)
+    assert auto.loss == cross.loss
+
+
 def test_history_records_every_step():
     X, y = datasets.moons(n=20, seed=0)
     model = MLP(2, [4, 1], seed=0)
