@@ -92,6 +92,19 @@ class Adam(Optimizer):
         v = beta2 * v + (1 - beta2) * g**2       (uncentred variance)
         p = p - lr * m_hat / (sqrt(v_hat) + eps)
     with the bias corrections m_hat = m / (1 - beta1**t), v_hat = v / (1 - beta2**t).
+
+    The update folds both corrections into one step size per step, as in
+    Kingma & Ba (2015), end of section 2. Multiplying the numerator and the
+    denominator of the update by sqrt(1 - beta2**t) gives, exactly,
+
+        lr * m_hat / (sqrt(v_hat) + eps) = lr_t * m / (sqrt(v) + eps_t),
+        lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t),  eps_t = eps * sqrt(1 - beta2**t),
+
+    so it is the same algorithm, not an approximation: two multiplications
+    per step instead of two divisions per parameter. eps must be scaled
+    with it: the paper's variant keeps eps unscaled, which changes the
+    update slightly in the first steps. (In floating point the two forms
+    agree to rounding, not bit for bit.)
     """
 
     def __init__(self, params, lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
@@ -111,7 +124,7 @@ class Adam(Optimizer):
         beta1, beta2 = self.betas
         eps, decay = self.eps, self.weight_decay
         t = self.steps + 1
-        # Fold both bias corrections into the step size.
+        # Both bias corrections folded into lr_t and eps_t (see the docstring).
         step_size = lr * math.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
         eps_hat = eps * math.sqrt(1.0 - beta2**t)
         mean, variance = self.mean, self.variance
