@@ -100,9 +100,9 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, labels=None):
         raise RuntimeError('gradcheck: f must record its graph; call it outside no_grad()')
 
     leaves = [Value(x, label) for x, label in zip(points, labels)]
-    out = _call(f, leaves)
-    if isinstance(out, Value):
-        out.backward()
+    root = _call(f, leaves)
+    if isinstance(root, Value):
+        root.backward()
     analytic = [leaf.grad for leaf in leaves]  # all 0.0 for a constant f
 
     rows = []
@@ -115,15 +115,15 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, labels=None):
             lower = _data(_call(f, [Value(v) for v in shifted]))
             numeric = (upper - lower) / (2 * eps)
             rows.append(GradcheckRow(i, labels[i], analytic[i], numeric, atol, rtol))
-    return GradcheckReport(rows, _data(out), eps, atol, rtol)
+    return GradcheckReport(rows, _data(root), eps, atol, rtol)
 
 
 def _call(f, leaves):
-    out = f(*leaves)
-    if not (isinstance(out, Value) or is_real(out)):
-        raise TypeError(f'gradcheck: f must return a scalar Value, got {type(out).__name__} {out!r}')
-    return out
+    root = f(*leaves)
+    if not (isinstance(root, Value) or is_real(root)):
+        raise TypeError(f'gradcheck: f must return a scalar Value, got {type(root).__name__} {root!r}')
+    return root
 
 
-def _data(out):
-    return out.data if isinstance(out, Value) else float(out)
+def _data(root):
+    return root.data if isinstance(root, Value) else float(root)

@@ -188,8 +188,8 @@ def _train(args):
     except ValueError as error:  # options that do not go together
         raise UsageError(str(error)) from None
 
-    out = args.out if args.out is not None else os.path.join('runs', args.dataset)
-    _check_writable(out)
+    folder = args.out if args.out is not None else os.path.join('runs', args.dataset)
+    _check_writable(folder)
 
     model = nn.MLP(2, [*args.hidden, nn.losses.num_outputs(loss, classes)], args.activation,
                    init=args.init, seed=args.seed)
@@ -209,21 +209,21 @@ def _train(args):
           f'loss {history.final_loss:.4g}, trained in {seconds:.1f} s')
 
     written = []
-    nn.save(model, os.path.join(out, 'model.json'))
+    nn.save(model, os.path.join(folder, 'model.json'))
     written.append('model.json')
     figure = nn.plot_decision_boundary(model, X, y, title=(
         f'{args.dataset}: {100 * history.final_accuracy:.1f}% after {args.steps} steps'))
-    _save_figure(figure, os.path.join(out, 'decision_boundary.png'))
+    _save_figure(figure, os.path.join(folder, 'decision_boundary.png'))
     written.append('decision_boundary.png')
     figure = nn.plot_history(history, title=f'{args.dataset}: {_describe(model)}, {loss} loss')
-    _save_figure(figure, os.path.join(out, 'loss.png'))
+    _save_figure(figure, os.path.join(folder, 'loss.png'))
     written.append('loss.png')
-    warning = _write_graph(model, X[0], os.path.join(out, 'graph.svg'))
+    warning = _write_graph(model, X[0], os.path.join(folder, 'graph.svg'))
     if warning:
         print(f'warning: {warning}', file=sys.stderr)
     else:
         written.append('graph.svg')
-    print(f'wrote {", ".join(written)} to {out}{os.sep}')
+    print(f'wrote {", ".join(written)} to {folder}{os.sep}')
     return 0
 
 

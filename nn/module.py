@@ -115,12 +115,12 @@ class Neuron(Module):
             raise ValueError(f'expected {self.nin} inputs, got {len(x)}')
         # Numbers in `x` stay numbers: `wi * xi` makes one node, not a leaf for xi too.
         try:
-            act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+            weighted_sum = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
         except TypeError:
-            act = None
-        if not isinstance(act, Value):  # something in x was not a number or a Value
+            weighted_sum = None
+        if not isinstance(weighted_sum, Value):  # something in x was not a number or a Value
             raise TypeError(_bad_input_message(x))
-        return act if self._activate is None else self._activate(act)
+        return weighted_sum if self._activate is None else self._activate(weighted_sum)
 
     def named_parameters(self):
         for i, wi in enumerate(self.w):
@@ -128,14 +128,14 @@ class Neuron(Module):
         yield 'b', self.b
 
     def _trace(self, x, groups, clusters, prefix):
-        out = self(x)
+        output = self(x)
         clusters = clusters or ('neuron',)
-        # The nodes this neuron made: all that `out` depends on, short of its inputs.
-        for node in ancestors(out, stop=[xi for xi in x if isinstance(xi, Value)]):
+        # The nodes this neuron made: all that `output` depends on, short of its inputs.
+        for node in ancestors(output, stop=[xi for xi in x if isinstance(xi, Value)]):
             groups[node] = clusters
         for p in self.parameters():
             groups[p] = clusters
-        return out
+        return output
 
     def __repr__(self):
         return f'Neuron({self.nin}, {self.activation!r})'
@@ -159,8 +159,8 @@ class Layer(Module):
         self._label_parameters()
 
     def __call__(self, x):
-        outs = self._forward(x)
-        return outs[0] if len(outs) == 1 else outs
+        outputs = self._forward(x)
+        return outputs[0] if len(outputs) == 1 else outputs
 
     def _forward(self, x):
         """Always a list, so that an MLP can chain a 1-output hidden layer."""
@@ -172,9 +172,9 @@ class Layer(Module):
                 yield f'neurons.{i}.{name}', p
 
     def _trace(self, x, groups, clusters, prefix):
-        outs = [neuron._trace(x, groups, clusters + (f'{prefix}neurons.{i}',), '')
+        outputs = [neuron._trace(x, groups, clusters + (f'{prefix}neurons.{i}',), '')
                 for i, neuron in enumerate(self.neurons)]
-        return outs
+        return outputs
 
     def __repr__(self):
         return f'Layer({self.nin} -> {self.nout}, {self.activation!r})'

@@ -38,19 +38,19 @@ def plot_decision_boundary(model, X, y, resolution=60, margin=0.5, title=None):
     grid_x = [x_low + (x_high - x_low) * i / (resolution - 1) for i in range(resolution)]
     grid_y = [y_low + (y_high - y_low) * j / (resolution - 1) for j in range(resolution)]
 
-    classes = set(y)
+    shown_classes = set(y)
     scores = None
     with no_grad():
         outputs = [[model([gx, gy]) for gx in grid_x] for gy in grid_y]
-    predicted = [[predicted_class(out) for out in row] for row in outputs]
+    predicted = [[predicted_class(output) for output in row] for row in outputs]
     if outputs and not isinstance(outputs[0][0], list):
-        scores = [[out.data for out in row] for row in outputs]
-    classes |= {k for row in predicted for k in row}
+        scores = [[output.data for output in row] for row in outputs]
+    shown_classes |= {k for row in predicted for k in row}
     del outputs
 
     palette = ['#4c72b0', '#dd8452', '#55a868', '#c44e52', '#8172b3', '#937860',
                '#da8bc3', '#8c8c8c', '#ccb974', '#64b5cd']
-    count = max(classes) + 1
+    count = max(shown_classes) + 1
     colors = ListedColormap([palette[k % len(palette)] for k in range(count)])
 
     fig, ax = plt.subplots(figsize=(5.5, 5))

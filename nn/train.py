@@ -128,7 +128,7 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
         outputs = [model(x) for x in X]
         final = _regularised(loss_fn(outputs, targets), parameters, l2)
         history.final_loss = final.data
-        history.final_accuracy = _fraction_right([predicted_class(out) for out in outputs], y)
+        history.final_accuracy = _fraction_right([predicted_class(output) for output in outputs], y)
     return history
 
 
@@ -140,7 +140,7 @@ def _step(model, points, targets, loss_fn, parameters, l2, optimizer):
     loss = _regularised(loss_fn(outputs, targets), parameters, l2)
     optimizer.zero_grad(); loss.backward()  # noqa: E702 (as in the docstring)
     optimizer.step()
-    return loss.data, [predicted_class(out) for out in outputs]
+    return loss.data, [predicted_class(output) for output in outputs]
 
 
 def _regularised(loss, parameters, l2):
@@ -203,7 +203,7 @@ def _check_data(function, X, y):
     return X, y
 
 
-def _num_outputs(model):
+def _model_outputs(model):
     nouts = getattr(model, 'nouts', None)
     if isinstance(nouts, list):
         return nouts[-1]
@@ -215,7 +215,7 @@ def _loss_and_targets(loss, y, model):
     if callable(loss):
         return loss, y
     name = _losses.for_classes(loss, num_classes(y))
-    return _losses.get(name), _losses.class_targets(name, y, _num_outputs(model))
+    return _losses.get(name), _losses.class_targets(name, y, _model_outputs(model))
 
 
 def _make_optimizer(optimizer, model, lr, steps):
