@@ -15,8 +15,13 @@ Target conventions (each loss checks its targets and says what it wants):
   labels in {-1, +1} are accepted and mapped -1 -> 0.
 * `cross_entropy`: class indices 0..K-1 for K logits per sample.
 
-For the two-class losses the model outputs one score s, and the predicted
-class is 1 when s > 0.
+For the two-class losses (BINARY) the model outputs one score s, and the
+predicted class is 1 when s > 0.
+
+For a classifier of class indices 0..K-1, `for_classes` picks the loss
+('auto': hinge for 2 classes, cross_entropy for more), `num_outputs` says
+how many outputs the model needs and `class_targets` turns the indices into
+the targets that loss wants; `fit` and `python -m nn train` use them.
 """
 
 from autograd._validate import check_int, check_real
