@@ -106,17 +106,14 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
     try:
         for step in range(steps):
             batch = everything if batch_size is None else rng.sample(everything, batch_size)
-            lr_used = optimizer.lr
+            history.lr.append(optimizer.lr)  # before the step moves a schedule on
             with _cyclic_gc_paused():
                 loss_data, predicted = _step(model, [X[i] for i in batch], [targets[i] for i in batch],
                                              loss_fn, parameters, l2, optimizer)
             history.loss.append(loss_data)
             history.accuracy.append(_fraction_right(predicted, [y[i] for i in batch]))
-            history.lr.append(lr_used)
             if bar is not None:
-                bar.set_postfix(loss=f'{history.loss[-1]:.4f}', acc=_percent(history.accuracy[-1]),
-                                refresh=False)
-                bar.update(1)
+                _show_progress(bar, history)
             if callback is not None:
                 callback(step, history)
     finally:
@@ -138,7 +135,8 @@ def _step(model, points, targets, loss_fn, parameters, l2, optimizer):
     step's graph is freed, by reference counting, when this returns."""
     outputs = [model(x) for x in points]
     loss = _regularised(loss_fn(outputs, targets), parameters, l2)
-    optimizer.zero_grad(); loss.backward()  # noqa: E702 (as in the docstring)
+    optimizer.zero_grad()
+    loss.backward()
     optimizer.step()
     return loss.data, [predicted_class(output) for output in outputs]
 
@@ -230,6 +228,11 @@ def _make_optimizer(optimizer, model, lr, steps):
     if lr is None:
         lr = _optim.linear_decay(1.0, 0.1, steps) if kind is _optim.SGD else 0.05
     return kind(model.parameters(), lr=lr)
+
+
+def _show_progress(bar, history):
+    bar.set_postfix(loss=f'{history.loss[-1]:.4f}', acc=_percent(history.accuracy[-1]), refresh=False)
+    bar.update(1)
 
 
 def _progress_bar(steps):
