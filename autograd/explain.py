@@ -127,7 +127,7 @@ class Explanation:
                 if node not in seen:
                     seen.add(node)
                     highlight.append(node)
-        from .viz import draw_dot  # graphviz is a heavy import: only when drawing
+        from .draw import draw_dot  # graphviz is a heavy import: only when drawing
         return draw_dot(self.root, highlight=tuple(highlight), **options)
 
 

@@ -1,4 +1,4 @@
-"""Derivatives as functions: `grad`, `hessian`, `jvp`, `jacobian`.
+"""Derivatives as functions: `grad`, `value_and_grad`, `hessian`, `jvp`, `jacobian`.
 
 `Value.backward()` answers one question, "how does this output change with
 every value it depends on?", and writes the answers into `.grad`. The
@@ -8,6 +8,8 @@ every `.grad` alone:
 * `grad(output, inputs)` returns d(output)/d(input) for the inputs asked
   for. With `create_graph=True` the answers are `Value`s built from the
   graph, so they can be differentiated again: second, third, ... derivatives.
+* `value_and_grad(f, points)` is f and its gradient at a point, in one
+  forward and one backward pass.
 * `hessian(f, inputs)` is the matrix of second derivatives, the gradient of
   each entry of the gradient.
 * `jvp(f, primals, tangents)` is forward mode: how fast `f` changes when its
@@ -17,7 +19,8 @@ every `.grad` alone:
 
 All of them differentiate with the engine's own rules: `rule.partials(...)`
 gives the local derivatives d(node)/d(parent), in floats or, given Values,
-as Value expressions. No derivative formula is written twice.
+as Value expressions (engine.local_derivatives). Each primitive's
+derivative is written once, in its Rule in engine.py.
 
 Functions passed to `hessian`, `jvp` and `jacobian` take one `Value` per
 input, `f(x0, x1, ...)`, as with `gradcheck`.
@@ -118,6 +121,25 @@ def _times(adjoint, partial):
     if type(adjoint) is float and adjoint == 1.0:
         return partial
     return adjoint * partial
+
+
+def value_and_grad(f, points):
+    """`(f(points), [df/dx for each point])`: one forward pass and one backward pass.
+
+        >>> value_and_grad(lambda x, y: x * y + y.exp(), [3.0, 0.0])
+        (1.0, [0.0, 4.0])
+
+    `f(x0, x1, ...)` takes one Value per point and returns a scalar Value,
+    as for `hessian` and `gradcheck`; `points` are numbers (or Values, whose
+    data is used). The value is a float and the gradients are floats; no
+    `.grad` is changed. This is what an optimizer needs from a function, in
+    one call.
+    """
+    leaves = _leaves(points, 'value_and_grad')
+    output = _call_scalar(f, leaves, 'value_and_grad')
+    if not isinstance(output, Value):  # a constant function
+        return float(output), [0.0] * len(leaves)
+    return output.data, grad(output, leaves)
 
 
 def hessian(f, inputs):

@@ -71,10 +71,3 @@ def ancestors(root, stop=()):
         stack.extend(node._prev)
     return found
 
-
-def edges(root):
-    """All (parent, child) edges below `root`, one per entry of `._prev`.
-
-    Duplicates are kept: `a + a` has two edges from `a`.
-    """
-    return [(parent, node) for node in topo_order(root) for parent in node._prev]

@@ -3,9 +3,7 @@
 import doctest
 import importlib
 import math
-import sys
 import time
-import types
 
 import pytest
 from hypothesis import given, settings
@@ -220,19 +218,16 @@ def test_bad_arguments():
 
 @pytest.fixture
 def recorded_draw_dot(monkeypatch):
-    """Replace autograd.viz.draw_dot with a recorder (viz may not be importable yet)."""
+    """Replace autograd.draw.draw_dot with a recorder."""
     calls = []
 
     def draw_dot(root, **options):
         calls.append((root, options))
         return 'drawing'
 
-    try:
-        import autograd.viz as viz
-    except ImportError:
-        viz = types.ModuleType('autograd.viz')
-        monkeypatch.setitem(sys.modules, 'autograd.viz', viz)
-    monkeypatch.setattr(viz, 'draw_dot', draw_dot, raising=False)
+    import autograd.draw
+
+    monkeypatch.setattr(autograd.draw, 'draw_dot', draw_dot)
     return calls
 
 
@@ -263,7 +258,9 @@ def test_draw_highlights_the_path_nodes(recorded_draw_dot):
 
 
 def test_draw_with_the_real_draw_dot_outlines_the_paths():
-    from autograd.viz import HIGHLIGHT_COLOR
+    from autograd.draw import PALETTE
+
+    HIGHLIGHT_COLOR = PALETTE['highlight']
 
     x, w = Value(3.0, label='x'), Value(-0.5, label='w')
     root = (x * w).tanh() * x
