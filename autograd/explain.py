@@ -25,6 +25,7 @@ it is fast, and why it is worth seeing the sum written out once.
 
 import math
 
+from ._validate import check_int
 from .engine import Value, local_derivatives
 from .graph import topo_order
 
@@ -117,9 +118,7 @@ class Explanation:
         if path is None:
             chosen = self.paths
         else:
-            if isinstance(path, bool) or not isinstance(path, int) or not 1 <= path <= len(self.paths):
-                raise ValueError(
-                    f'draw: path must be a path number from 1 to {len(self.paths)}, got {path!r}')
+            check_int('draw', 'path', path, minimum=1, maximum=len(self.paths))
             chosen = [self.paths[path - 1]]
         highlight = []
         seen = set()
@@ -150,8 +149,7 @@ def explain(root, x, max_paths=1000):
         raise TypeError(f'explain: root must be a Value, got {type(root).__name__}: {root!r}')
     if not isinstance(x, Value):
         raise TypeError(f'explain: x must be a Value, got {type(x).__name__}: {x!r}')
-    if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 1:
-        raise ValueError(f'explain: max_paths must be a positive whole number, got {max_paths!r}')
+    check_int('explain', 'max_paths', max_paths, minimum=1)
 
     order = topo_order(root)
     # The uses of each node: (child, operand position), one per edge.

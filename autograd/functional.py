@@ -26,8 +26,7 @@ Functions passed to `hessian`, `jvp` and `jacobian` take one `Value` per
 input, `f(x0, x1, ...)`, as with `gradcheck`.
 """
 
-from numbers import Real
-
+from ._validate import check_list, check_real, is_real
 from .engine import Value, is_grad_enabled, local_derivatives
 from .graph import topo_order
 
@@ -271,20 +270,10 @@ def jacobian(f, inputs, mode='reverse'):
 # Checking arguments
 
 
-def _is_number(x):
-    return isinstance(x, Real) and not isinstance(x, bool)
-
-
-def _as_list(items, function, name):
-    if isinstance(items, (Value, str, bytes)) or not hasattr(items, '__iter__'):
-        raise TypeError(f'{function}: {name} must be a list, got {type(items).__name__}: {items!r}')
-    return list(items)
-
-
 def _as_value_list(items, function, name):
     if isinstance(items, Value):
         raise TypeError(f'{function}: {name} must be a list of Values; write [x], not x')
-    items = _as_list(items, function, name)
+    items = check_list(function, name, items)
     for i, item in enumerate(items):
         if not isinstance(item, Value):
             raise TypeError(f'{function}: {name}[{i}] must be a Value, '
@@ -293,17 +282,13 @@ def _as_value_list(items, function, name):
 
 
 def _numbers(items, function, name):
-    items = _as_list(items, function, name)
-    for i, item in enumerate(items):
-        if not _is_number(item):
-            raise TypeError(f'{function}: {name}[{i}] must be a number, '
-                            f'got {type(item).__name__}: {item!r}')
-    return [float(item) for item in items]
+    items = check_list(function, name, items)
+    return [check_real(function, f'{name}[{i}]', item, finite=False) for i, item in enumerate(items)]
 
 
 def _leaves(points, function, name='inputs'):
     """Fresh leaves x0, x1, ... holding `points` (numbers, or Values whose data is used)."""
-    points = _as_list(points, function, name)
+    points = check_list(function, name, points)
     numbers = [point.data if isinstance(point, Value) else point for point in points]
     numbers = _numbers(numbers, function, name)
     if not is_grad_enabled():
@@ -315,7 +300,7 @@ def _call_scalar(f, leaves, function):
     if not callable(f):
         raise TypeError(f'{function}: f must be a function, got {type(f).__name__}: {f!r}')
     out = f(*leaves)
-    if not (isinstance(out, Value) or _is_number(out)):
+    if not (isinstance(out, Value) or is_real(out)):
         raise TypeError(f'{function}: f must return a scalar Value, got {type(out).__name__}: {out!r}')
     return out
 
@@ -325,11 +310,11 @@ def _call_vector(f, leaves, function):
     if not callable(f):
         raise TypeError(f'{function}: f must be a function, got {type(f).__name__}: {f!r}')
     out = f(*leaves)
-    if isinstance(out, Value) or _is_number(out):
+    if isinstance(out, Value) or is_real(out):
         return [out], True
     if isinstance(out, (list, tuple)):
         for i, item in enumerate(out):
-            if not (isinstance(item, Value) or _is_number(item)):
+            if not (isinstance(item, Value) or is_real(item)):
                 raise TypeError(f'{function}: f returned a list whose item {i} is not a Value: '
                                 f'{type(item).__name__}: {item!r}')
         return list(out), False
