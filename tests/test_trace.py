@@ -456,3 +456,42 @@ def test_a_large_listing_is_elided_with_counts():
     full = program.listing(full=True).splitlines()
     forward_lines = [line for line in full if ' = ' in line and not line.startswith('backward')]
     assert len(forward_lines) == nodes
+
+
+# --------------------------------------------------------------------------
+# nn.fit replays where it is safe
+
+
+@pytest.mark.parametrize('loss, optimizer', [('hinge', 'adam'), ('mse', 'sgd')])
+def test_fit_replayed_gives_the_eager_history_bit_for_bit(monkeypatch, loss, optimizer):
+    import nn.train
+
+    X, y = nn.datasets.moons(n=30, noise=0.1, seed=0)
+    runs = {}
+    traced = []
+    real_trace = nn.train.trace
+    monkeypatch.setattr(nn.train, 'trace', lambda fn: traced.append(fn) or real_trace(fn))
+    for replay in (True, False):
+        if not replay:
+            monkeypatch.setattr(nn.train, '_replayable', lambda *args: False)
+        model = nn.MLP(2, [6, 6, 1], seed=3)
+        history = nn.fit(model, X, y, loss=loss, optimizer=optimizer, steps=12, progress=False)
+        runs[replay] = history, [p.data for p in model.parameters()]
+    assert len(traced) == 1  # the replayed run traced once; the eager one never
+    (replayed, weights), (eager_history, eager_weights) = runs[True], runs[False]
+    assert [bits(x) for x in replayed.loss] == [bits(x) for x in eager_history.loss]
+    assert replayed.accuracy == eager_history.accuracy
+    assert bits(replayed.final_loss) == bits(eager_history.final_loss)
+    assert [bits(w) for w in weights] == [bits(w) for w in eager_weights]
+
+
+def test_fit_stays_eager_where_the_graph_depends_on_the_data(monkeypatch):
+    import nn.train
+
+    monkeypatch.setattr(nn.train, 'trace', lambda fn: pytest.fail('fit traced'))
+    X, y = nn.datasets.moons(n=20, noise=0.1, seed=0)
+    model = nn.MLP(2, [4, 2], seed=0)
+    nn.fit(model, X, y, loss='cross_entropy', steps=2, progress=False)  # shifts by max(.data)
+    model = nn.MLP(2, [4, 1], seed=0)
+    nn.fit(model, X, y, loss='bce', steps=2, progress=False)  # branches on the logit's sign
+    nn.fit(model, X, y, loss='hinge', steps=2, batch_size=5, progress=False)  # targets change
