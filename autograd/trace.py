@@ -171,6 +171,10 @@ class Recording:
         for leaf, number in zip(self.inputs, numbers):
             leaf.data = number
             leaf.grad = 0.0
+        for leaf in self.parameters:
+            if leaf.data.__class__ is not float:
+                # e.g. `p.data = 0` by hand: the rules' forward functions take floats.
+                leaf.data = _parameter_float(leaf)
         # Each kind is the operand pattern of `engine.arguments(node)`; see `_instruction`.
         for kind, node, forward, a, b in self.forward:
             if kind == 2:
@@ -211,15 +215,18 @@ class Recording:
             return
         inputs = []
         root = _call(fn, _as_leaves(args, self.names, inputs))
-        position = {leaf: index for index, leaf in enumerate(inputs)}
-        recorded_position = {leaf: index for index, leaf in enumerate(self.inputs)}
         rebuilt = topo_order(root)
-        rebuilt_index = {node: index for index, node in enumerate(rebuilt)}
-        recorded_index = {node: index for index, node in enumerate(self.order)}
-        recorded_leaves = set(self.parameters)
+        recorded_inputs = {leaf: index for index, leaf in enumerate(self.inputs)}
+        rebuilt_inputs = {leaf: index for index, leaf in enumerate(inputs)}
+        parameters = set(self.parameters)
+        recorded = {}  # rebuilt node -> the recorded node in its place
         for index, (old, new) in enumerate(zip(self.order, rebuilt)):
-            why = _difference(old, new, recorded_position, position, recorded_index, rebuilt_index,
-                              recorded_leaves)
+            recorded[new] = old
+            # The common case, quickly: the same operation on the same nodes and constants.
+            if (old._rule is new._rule and old._rule is not None and old._const == new._const
+                    and old._prev == tuple(map(recorded.get, new._prev))):
+                continue
+            why = _difference(old, new, recorded_inputs, rebuilt_inputs, recorded, parameters)
             if why:
                 self._refuse(index, old, new, rebuilt, why)
         if len(rebuilt) != len(self.order):
@@ -341,6 +348,15 @@ def _as_leaves(args, names, inputs):
     return [convert(arg, name) for arg, name in zip(args, names)]
 
 
+def _parameter_float(leaf):
+    number = engine._as_number(leaf.data)
+    if number is None:
+        name = leaf.label or repr(leaf)
+        raise TypeError(f'trace: parameter {name} has data {leaf.data!r}; '
+                        f'a Value holds a real number')
+    return number
+
+
 def _unflatten(arg, grads):
     if isinstance(arg, (list, tuple)):
         return type(arg)(_unflatten(item, grads) for item in arg)
@@ -388,8 +404,11 @@ def _instruction(node):
 # The guard's comparison
 
 
-def _difference(old, new, old_inputs, new_inputs, old_index, new_index, recorded_leaves):
-    """Why node `new` of the rebuilt graph is not node `old` of the recording ('' if it is)."""
+def _difference(old, new, old_inputs, new_inputs, recorded, parameters):
+    """Why node `new` of the rebuilt graph is not node `old` of the recording ('' if it is).
+
+    `recorded` maps the rebuilt nodes met so far to the recorded nodes in
+    their places; `parameters` are the recording's parameters."""
     if (old._rule is None) != (new._rule is None):
         return 'an operation was taken where a leaf was, or the reverse: a branch on .data'
     if old._rule is None:
@@ -399,7 +418,7 @@ def _difference(old, new, old_inputs, new_inputs, old_index, new_index, recorded
             return ''
         if old is new:
             return ''
-        if new in recorded_leaves:
+        if new in parameters:
             return 'another leaf Value is used here: a branch on .data (e.g. max() of Values) chose other nodes'
         if old.data == new.data or (old.data != old.data and new.data != new.data):
             return ''  # a constant leaf made inside fn, the same both times
@@ -408,8 +427,7 @@ def _difference(old, new, old_inputs, new_inputs, old_index, new_index, recorded
     if old._rule is not new._rule:
         return (f'the operation is {new._rule.name!r} now and was {old._rule.name!r}: '
                 f'a Python if (or min/max of Values) on .data chose another branch')
-    if len(old._prev) != len(new._prev) or any(
-            old_index[p] != new_index[q] for p, q in zip(old._prev, new._prev)):
+    if old._prev != tuple(map(recorded.get, new._prev)):
         return 'its operands are other nodes now: a branch on .data (e.g. max() of Values) chose them'
     if not _same_constants(old._const, new._const):
         return ('a constant in it changed: a number computed from .data (e.g. max(v.data for v in logits)), '

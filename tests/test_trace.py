@@ -210,6 +210,16 @@ def test_mlp_with_parameters_updated_between_calls():
     assert len(program) == 1
 
 
+def test_a_parameter_set_to_an_int_by_hand_is_read_as_a_float():
+    w = Value(2.0, label='w')
+    program = trace(lambda x: x * w + w, 1.5)
+    w.data = 3  # as micrograd's bias starts: Value(0)
+    assert program(1.5) == 1.5 * 3.0 + 3.0 and w.grad == 2.5
+    w.data = 'three'
+    with pytest.raises(TypeError, match="parameter w has data 'three'"):
+        program(1.5)
+
+
 def test_gradients_accumulate_across_calls_like_backward():
     w = Value(0.8)
     fn = lambda x: (x * w).tanh() * w  # noqa: E731
