@@ -11,8 +11,8 @@ A training step is the whole of backprop on a dataset:
 of every step.
 
 Where the graph cannot depend on the data, `fit` records it once with
-`autograd.trace` and replays it every step (about 5x faster, the same floats
-bit for bit); see `_replayable`.
+`autograd.trace` and replays it every step (about 3x faster for
+`python -m nn train`, the same floats bit for bit); see `_replayable`.
 """
 
 import contextlib
