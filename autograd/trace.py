@@ -127,14 +127,17 @@ class Program:
         elided to their first and last lines with counts per operation,
         unless `full=True`.
         """
+        if self._last is None:
+            return 'no recording (cleared): call the program to trace fn again'
         return self._last.listing(full)
 
     __str__ = listing
 
     def __repr__(self):
         name = getattr(self.fn, '__name__', type(self.fn).__name__)
-        return (f'<Program of {name}: {len(self._recordings)} recorded shape(s), last with '
-                f'{len(self._last.interior)} operations>')
+        last = f', the last with {len(self._last.interior):,} operations' if self._last else ''
+        return f'<Program of {name}: {len(self._recordings)} recorded shape(s){last}>'
+
 
     def _recording_for(self, args):
         numbers, shape = _flatten(args)
@@ -260,14 +263,25 @@ class Recording:
     # The listing
 
     def _names(self):
-        """A name for every node: leaves by their label, interior nodes t1, t2, ..."""
+        """A name for every node: leaves by their label, interior nodes t1, t2, ...
+
+        A leaf whose label is missing, taken, has a space or looks like an
+        interior node's name (t7) is called x<k> (an input) or p<k>.
+        """
         names = {}
         taken = set()
+        unnamed = {'x': 0, 'p': 0}
         for node in self.order:
             if node._rule is None:
                 label = node.label
-                if not label or label in taken or any(c.isspace() for c in label):
-                    label = f'p{len(taken) + 1}' if node not in self.inputs else f'x{len(taken) + 1}'
+                if (not label or label in taken or any(c.isspace() for c in label)
+                        or (label[0] == 't' and label[1:].isdigit())):
+                    prefix = 'x' if node in self.inputs else 'p'
+                    unnamed[prefix] += 1
+                    label = f'{prefix}{unnamed[prefix]}'
+                    while label in taken:
+                        unnamed[prefix] += 1
+                        label = f'{prefix}{unnamed[prefix]}'
                 names[node] = label
                 taken.add(label)
         for number, node in enumerate(self.interior, 1):

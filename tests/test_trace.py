@@ -452,6 +452,24 @@ def test_tanh_neuron_gradients():
     assert math.isclose(x1_grad, -1.5) and math.isclose(x2_grad, 0.5)
 
 
+def test_leaves_without_a_usable_label_get_a_name_that_cannot_clash():
+    a, b, c = Value(1.0, label='t1'), Value(2.0, label='p1'), Value(3.0, label='my weight')
+    program = trace(lambda x: x * a + b * c, 1.0)
+    assert program.listing().splitlines()[:3] == [
+        'forward: inputs x; parameters (read live) p1, p2, p3',  # b's p1 was taken by then
+        '  t1 = x * p1',
+        '  t2 = p2 * p3',
+    ]
+
+
+def test_listing_and_repr_after_clear():
+    program = trace(lambda x: x * 2, 1.0)
+    assert repr(program) == '<Program of <lambda>: 1 recorded shape(s), the last with 1 operations>'
+    program.clear()
+    assert 'no recording' in program.listing()
+    assert repr(program) == '<Program of <lambda>: 0 recorded shape(s)>'
+
+
 def test_a_large_listing_is_elided_with_counts():
     model = nn.MLP(2, [16, 16, 1], seed=0)
     points = [[0.01 * i, -0.02 * i] for i in range(20)]
