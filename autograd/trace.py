@@ -51,6 +51,9 @@ operation and constant by constant, with the recording; a difference raises
 `ReplayError` naming the first differing operation. The guard is a check of
 one call, not a proof: a branch that happens to go the same way on that
 call is not caught.
+
+A replay does not watch for nans: to find where one appears, run `fn`
+eagerly inside `autograd.detect_anomaly()`.
 """
 
 import contextlib
