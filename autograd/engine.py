@@ -41,6 +41,7 @@ Design notes, all measured (see benchmarks/):
 import functools
 import inspect
 import math
+import operator
 import threading
 from numbers import Real
 
@@ -417,9 +418,9 @@ def _add_const_backward(out):
     out._prev[0].grad += out.grad
 
 
-ADD = Rule('+', float.__add__, _add_backward, lambda out, a, b: (1.0, 1.0),
+ADD = Rule('+', operator.add, _add_backward, lambda out, a, b: (1.0, 1.0),
            ('a', 'b'), '{a} + {b}', ('1', '1'))
-ADD_CONST = Rule('+{}', float.__add__, _add_const_backward, lambda out, a, c: (1.0,),
+ADD_CONST = Rule('+{}', operator.add, _add_const_backward, lambda out, a, c: (1.0,),
                  ('a', 'c'), '{a} + {c}', ('1',))
 
 
@@ -444,9 +445,9 @@ def _mul_const_backward(out):
     out._prev[0].grad += out._const * out.grad
 
 
-MUL = Rule('*', float.__mul__, _mul_backward, lambda out, a, b: (b, a),
+MUL = Rule('*', operator.mul, _mul_backward, lambda out, a, b: (b, a),
            ('a', 'b'), '{a} * {b}', ('{b}', '{a}'))
-MUL_CONST = Rule('*{}', float.__mul__, _mul_const_backward, lambda out, a, c: (c,),
+MUL_CONST = Rule('*{}', operator.mul, _mul_const_backward, lambda out, a, c: (c,),
                  ('a', 'c'), '{a} * {c}', ('{c}',))
 
 
