@@ -196,14 +196,17 @@ class _BackwardWalk:
 
 
 def _names(order):
-    """A name for every node, for texts: its label, else v<position> (as the steppers
-    draw it). A label that is not a plain name ('x1*w1') is put in parentheses, so
-    that `(x1*w1).grad` reads as one thing."""
+    """A name for every node, for texts: its label, else v0, v1, ... counting the
+    unlabelled nodes in topological order (the steppers draw these names). A label
+    that is not a plain name ('x1*w1') is put in parentheses, so that
+    `(x1*w1).grad` reads as one thing."""
     names = {}
-    for position, node in enumerate(order):
+    unlabelled = 0
+    for node in order:
         label = node.label
         if not label:
-            names[node] = f'v{position}'
+            names[node] = f'v{unlabelled}'
+            unlabelled += 1
         elif _PLAIN_NAME.fullmatch(label):
             names[node] = label
         else:
@@ -270,21 +273,41 @@ def forward_steps(root):
 # Frames: what a stepper shows
 
 
-def frames(root, direction='backward'):
-    """The frames of a stepper, as (text, draw) pairs; `draw(**options)` gives
-    the frame's drawing. Backward: a start frame, then one per `BackwardStep`;
-    forward: one per `ForwardStep`.
-
-    The backward frames start from zero grads, leaves included (a leaf's grad
-    left over from an earlier backward() would show up doubled), and the
-    graph's grads are put back as they were afterwards: looking changes nothing.
+def frame_states(root, direction='backward'):
+    """What each frame of a stepper shows, as data: `(names, frames)` with
+    `names` the names of the texts (and of unlabelled values in the drawings),
+    and one `(text, states, grads)` per frame: the frame states of
+    draw.FRAME_STATES per Value and, backward, the grad shown per Value (None
+    shows '?'; forward frames show no grads: grads is None). `frames()` draws
+    exactly these; the steps page lays the graph out once and paints them.
     """
+    _check_frames_arguments(root, direction)
+    if direction == 'forward':
+        order = topo_order(root)
+        records = []
+        for step in forward_steps(root):
+            states = {node: 'not_computed' for node in order[step.index + 1:]}
+            states[step.node] = 'current'
+            records.append((step.text, states, None))
+        return _names(order), records
+    walk, steps = _walked(root)
+    records = []
+    for index, text in [(-1, walk.start_text())] + [(step.index, step.text) for step in steps]:
+        grads, states = walk.state_after(index)
+        records.append((text, states, grads))
+    return walk.names, records
+
+
+def _check_frames_arguments(root, direction):
     if direction not in ('backward', 'forward'):
         raise ValueError(f"direction must be 'backward' or 'forward', got {direction!r}")
     if not isinstance(root, Value):
         raise TypeError(f'a stepper needs a Value as root, got {type(root).__name__}')
-    if direction == 'forward':
-        return [(step.text, step.draw) for step in forward_steps(root)]
+
+
+def _walked(root):
+    """A finished _BackwardWalk from zero grads and its steps; the graph's grads
+    are put back as they were."""
     walk = _BackwardWalk(root)
     saved = {node: node.grad for node in walk.order}
     try:
@@ -294,5 +317,21 @@ def frames(root, direction='backward'):
     finally:
         for node, grad in saved.items():
             node.grad = grad
+    return walk, steps
+
+
+def frames(root, direction='backward'):
+    """The frames of a stepper, as (text, draw) pairs; `draw(**options)` gives
+    the frame's drawing. Backward: a start frame, then one per `BackwardStep`;
+    forward: one per `ForwardStep`.
+
+    The backward frames start from zero grads, leaves included (a leaf's grad
+    left over from an earlier backward() would show up doubled), and the
+    graph's grads are put back as they were afterwards: looking changes nothing.
+    """
+    _check_frames_arguments(root, direction)
+    if direction == 'forward':
+        return [(step.text, step.draw) for step in forward_steps(root)]
+    walk, steps = _walked(root)
     start = (walk.start_text(), functools.partial(walk.draw, -1))
     return [start] + [(step.text, step.draw) for step in steps]
