@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from autograd import backward_steps, save_steps_html, stepper
+from autograd import Value, backward_steps, save_steps_html, stepper
+from autograd.graph import topo_order
 from autograd.stepper import _stepper_widget
 from drawings import neuron, page_data, page_frame
 
@@ -106,3 +107,51 @@ def test_html_stepper_starts_from_zero_grads_and_leaves_the_graph_as_it_was(tmp_
     grads = [grad for _, _, grad in last_frame.values()]
     assert last_frame['v7'][2] == 'grad 0.5000' and last_frame['v9'][2] == 'grad 1.0000'  # b (by hand), o
     assert grads.count('grad -1.5000') == 1 and 'grad -3.0000' not in grads  # x1, not doubled
+
+
+def series(terms):
+    """x**1/1 + x**2/2 + ... : every term reuses x (the page that grew quadratically)."""
+    x = Value(0.5, label='x')
+    total = x
+    for k in range(2, terms + 1):
+        total = total + x ** k / k
+    return total
+
+
+@pytest.mark.parametrize('direction', ['backward', 'forward'])
+def test_the_page_grows_linearly_with_the_graph(direction, tmp_path, monkeypatch):
+    module = sys.modules['autograd.stepper']  # the name autograd.stepper is the function
+    layouts = []
+    render = module.render
+    monkeypatch.setattr(module, 'render', lambda *a, **k: layouts.append(1) or render(*a, **k))
+    per_node = []
+    for terms in (15, 60):  # 4x the nodes
+        root = series(terms)
+        nodes = len(topo_order(root)) + sum(1 for node in topo_order(root) if node._prev)
+        path = save_steps_html(root, tmp_path / f'{terms}.html', direction=direction)
+        page = path.read_text(encoding='utf-8')
+        assert page.count('<svg') == 1 and len(page_data(page)['frames']) > terms
+        per_node.append(len(page.encode('utf-8')) / nodes)
+    assert layouts == [1, 1]  # one Graphviz layout per page, not one per frame
+    assert per_node[1] < 1.25 * per_node[0]  # bytes per node stay flat: linear, not quadratic
+    assert per_node[1] < 10_000
+
+
+def test_page_frames_list_only_what_changes(tmp_path):
+    # After frame 0 (every value), a backward frame changes the current value, its
+    # parents and the previous step's: a few entries, whatever the graph's size.
+    page = save_steps_html(series(60), tmp_path / 'steps.html').read_text(encoding='utf-8')
+    data = page_data(page)
+    assert len(data['frames'][0][1]) == len(data['ids'])
+    assert max(len(changes) for _, changes, _ in data['frames'][1:]) <= 6
+
+
+def test_the_page_draws_the_names_the_texts_use(tmp_path):
+    a = Value(1.0)
+    b = Value(2.0, label='b')
+    out = (a * b + a).tanh()
+    page = save_steps_html(out, tmp_path / 'steps.html').read_text(encoding='utf-8')
+    texts = ' '.join(text for text, _, _ in page_data(page)['frames'])
+    for name in ('v0', 'v1', 'v2', 'v3'):  # a, a*b, a*b + a, tanh: no gaps
+        assert f'>{name}</text>' in page and f'{name}.grad' in texts
+    assert 'v4' not in texts
