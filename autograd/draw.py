@@ -72,9 +72,14 @@ FRAME_STATES = {
 }
 
 # A value used by more operations than this is drawn once next to each use
-# (ids v3_0, v3_1, ...): one node with a hundred edges reaching across the
-# whole drawing is what made Graphviz take minutes (benchmarks/drawings.py).
+# (ids v3_0, v3_1, ...), and so is a value for a use more than SPAN_LIMIT
+# ranks away (a rank is a column of the drawing: a value or an operation).
+# Edges reaching across the drawing are what made Graphviz take minutes: it
+# lays each out as a chain of hidden nodes, one per rank crossed
+# (benchmarks/drawings.py). A copied value without a label shows its name
+# (v0, v1, ... as in the steps' texts), so its copies can be recognised.
 REUSE_LIMIT = 4
+SPAN_LIMIT = 8
 
 # Which side is which where operand order matters (a / b, a ** b).
 _SIDES = {DIV: ('num', 'den'), POW: ('base', 'exp')}
@@ -201,6 +206,13 @@ class _Scene:
                     self.groups[node] = tuple(str(name) for name in path)
         self.boxes = self._boxes() if collapse else {}
         self.copies, self.copy_of_edge = self._copies()
+        self.use_count = {}
+        for node in self.order:
+            for parent in node._prev:
+                self.use_count[parent] = self.use_count.get(parent, 0) + 1
+        if self.copies:
+            named = value_names(self.order)
+            self.names = {**{node: named[node] for node in self.copies}, **self.names}
         count = self.count_nodes()
         if count > max_nodes:
             values = sum(1 for node in self.order if node not in self.boxes)
@@ -227,31 +239,39 @@ class _Scene:
         return boxes
 
     def _copies(self):
-        """The values drawn next to each use (more than REUSE_LIMIT uses, no boxes):
+        """The values drawn next to a use (REUSE_LIMIT, SPAN_LIMIT; none with boxes):
         {value: [(copy id, the node using it), ...]} and {(node, slot): copy id}."""
         if self.boxes:
             return {}, {}
         uses = {}
+        rank = {}  # longest path from a leaf: an operation one rank before its value
         for node in self.order:
+            rank[node] = 2 + max((rank[parent] for parent in node._prev), default=-2)
             for slot, parent in enumerate(node._prev):
                 uses.setdefault(parent, []).append((node, slot))
         copies, copy_of_edge = {}, {}
         for parent, edges in uses.items():
-            if len(edges) > REUSE_LIMIT:
-                base = self.value_id(parent)
-                copies[parent] = []
-                for k, (node, slot) in enumerate(edges):
-                    copy_of_edge[node, slot] = f'{base}_{k}'
-                    copies[parent].append((f'{base}_{k}', node))
+            # A leaf sits right before its first use (Graphviz puts it there too).
+            home = rank[parent] if parent._prev else min(rank[node] for node, _ in edges) - 2
+            many = len(edges) > REUSE_LIMIT
+            for node, slot in edges:
+                if many or rank[node] - 1 - home > SPAN_LIMIT:
+                    copy_id = f'{self.value_id(parent)}_{len(copies.get(parent, ()))}'
+                    copy_of_edge[node, slot] = copy_id
+                    copies.setdefault(parent, []).append((copy_id, node))
         return copies, copy_of_edge
 
     def value_ids(self, node):
-        """Every id `node`'s value is drawn under: itself unless it is a copied
-        leaf, then its copies."""
+        """Every id `node`'s value is drawn under: itself (unless it is a leaf
+        drawn only next to its uses), then its copies."""
         copies = [copy_id for copy_id, _ in self.copies.get(node, ())]
-        if node in self.copies and not node._prev:
-            return copies
-        return [self.value_id(node)] + copies
+        return ([self.value_id(node)] if self.draws_original(node) else []) + copies
+
+    def draws_original(self, node):
+        """Whether the value is drawn where it is made: always, but for a leaf
+        whose every use has its own copy."""
+        copied_everywhere = node in self.copies and len(self.copies[node]) == self.use_count[node]
+        return bool(node._prev) or not copied_everywhere
 
     def count_nodes(self):
         drawn = set(self.boxes.values())
@@ -406,7 +426,7 @@ class _Scene:
                 continue
             path = self.groups.get(node, ())
             attributes = self.value_attributes(node)
-            if node._prev or node not in self.copies:
+            if self.draws_original(node):
                 placed.append((path, self.value_id(node), attributes))
             for copy_id, user in self.copies.get(node, ()):
                 placed.append((self.groups.get(user, ()), copy_id, attributes))
@@ -475,6 +495,27 @@ def _number_for_drawing(x):
         return f'{x:.4f}'
     return f'{x:.3e}'
 
+
+def value_names(order):
+    """A name for every node of `order` (topological), for texts and drawings: its
+    label, else v0, v1, ... counting the unlabelled nodes. A label that is not a
+    plain name ('x1*w1') is put in parentheses, so that `(x1*w1).grad` reads as
+    one thing."""
+    names = {}
+    unlabelled = 0
+    for node in order:
+        label = node.label
+        if not label:
+            names[node] = f'v{unlabelled}'
+            unlabelled += 1
+        elif _PLAIN_NAME.fullmatch(label):
+            names[node] = label
+        else:
+            names[node] = f'({label})'
+    return names
+
+
+_PLAIN_NAME = re.compile(r'[^\W\d]\w*(\.\w+)*')
 
 LABEL_LIMIT = 80
 """Longer labels are cut (with '...') in drawings: Graphviz fails on labels of

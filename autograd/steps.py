@@ -14,9 +14,8 @@ imports it when a drawing is made.
 
 import functools
 import math
-import re
 
-from .draw import draw_frame
+from .draw import draw_frame, value_names
 from .engine import Value, begin_backward, local_derivatives
 from .graph import topo_order
 
@@ -112,7 +111,7 @@ class _BackwardWalk:
         self.root = root
         self.order = topo_order(root)
         self.interior = None  # set by steps(), from begin_backward
-        self.names = _names(self.order)
+        self.names = value_names(self.order)
         self.start_grads = None
         self.history = []  # the updates of each step taken so far
 
@@ -195,28 +194,6 @@ class _BackwardWalk:
                 f'Then each node, from the output back, pushes its grad into its parents.')
 
 
-def _names(order):
-    """A name for every node, for texts: its label, else v0, v1, ... counting the
-    unlabelled nodes in topological order (the steppers draw these names). A label
-    that is not a plain name ('x1*w1') is put in parentheses, so that
-    `(x1*w1).grad` reads as one thing."""
-    names = {}
-    unlabelled = 0
-    for node in order:
-        label = node.label
-        if not label:
-            names[node] = f'v{unlabelled}'
-            unlabelled += 1
-        elif _PLAIN_NAME.fullmatch(label):
-            names[node] = label
-        else:
-            names[node] = f'({label})'
-    return names
-
-
-_PLAIN_NAME = re.compile(r'[^\W\d]\w*(\.\w+)*')
-
-
 def _short(x):
     """A float for reading: 6 significant digits, written like Python writes floats."""
     x = float(x)
@@ -256,7 +233,7 @@ def forward_steps(root):
     if not isinstance(root, Value):
         raise TypeError(f'forward_steps() needs a Value, got {type(root).__name__}')
     order = topo_order(root)
-    names = _names(order)
+    names = value_names(order)
     for index, node in enumerate(order):
         name = names[node]
         if not node._prev:
@@ -289,7 +266,7 @@ def frame_states(root, direction='backward'):
             states = {node: 'not_computed' for node in order[step.index + 1:]}
             states[step.node] = 'current'
             records.append((step.text, states, None))
-        return _names(order), records
+        return value_names(order), records
     walk, steps = _walked(root)
     records = []
     for index, text in [(-1, walk.start_text())] + [(step.index, step.text) for step in steps]:

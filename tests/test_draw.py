@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 
 from autograd import Value, backward_steps, draw_dot
-from autograd.draw import (LABEL_LIMIT, PALETTE, REUSE_LIMIT, DrawingError, DrawingTimeout,
+from autograd.draw import (LABEL_LIMIT, PALETTE, REUSE_LIMIT, SPAN_LIMIT, DrawingError, DrawingTimeout,
                            GraphvizNotFoundError, render)
 from autograd.graph import topo_order
 from drawings import SVG, dot_nodes, neuron, svg_edges, svg_nodes, svg_of
@@ -279,3 +279,22 @@ def test_render_stops_dot_past_its_time_budget(tmp_path, monkeypatch):
     with pytest.raises(DrawingTimeout, match='within 0.2 s') as error:
         render(draw_dot(x * 3), 'svg', timeout=0.2)
     assert error.value.nodes == 3
+
+
+def test_a_use_far_from_its_value_gets_a_copy_that_shows_its_name():
+    x = Value(0.3, label='x')
+    t = x.tanh()  # unlabelled, made early ...
+    y = t
+    for _ in range(2 * SPAN_LIMIT):
+        y = y.sigmoid()
+    y = y * t  # ... and used again far to the right: an edge across the drawing
+    y.backward()
+    source = draw_dot(y).source
+    edges = re.findall(r'^\s*(\w+) -> (\w+)', source, re.MULTILINE)
+    t_id = f'v{topo_order(y).index(t)}'
+    assert (f'{t_id}_0', f'op{len(topo_order(y)) - 1}') in edges  # the far use: from a copy
+    nodes = svg_nodes(svg_of(draw_dot(y)))
+    # t is drawn where it is made and next to its far use, both named as the steps name it.
+    t_drawn = [texts for name, texts in nodes.items() if name in (t_id, f'{t_id}_0')]
+    assert len(t_drawn) == 2 and all(texts[0] == 'v0' and texts[1] == f'data {t.data:.4f}' for texts in t_drawn)
+    assert 'v1' not in [texts[0] for texts in nodes.values()]  # only copied values get a name
