@@ -6,8 +6,11 @@ A drawing is made in two steps. `_Scene` walks the graph once (with
 per entry of a node's `._prev` (so `a + a` shows two edges), the clusters of
 `groups`, and the boxes of `collapse=True`. `_Scene.digraph()` then turns
 that into a `graphviz.Digraph`. Node ids are positions in topological order
-(`v3` is the value at position 3, `op3` the operation that made it), so the
-same graph always gives the same DOT source.
+(`v3` is the value at position 3, `op3` the operation that made it, `v3_0`,
+`v3_1`, ... the copies of v3 drawn next to its uses when it is used many
+times or far away), so the same graph always gives the same DOT source.
+`render` runs Graphviz's `dot` within a time budget and refuses anything
+but a whole drawing.
 
 How things look is decided by the two tables below, `STYLE` and
 `FRAME_STATES`, and by the colours of autograd/web/palette.json (shared with
