@@ -10,7 +10,10 @@ abs, softplus, leaky_relu, clamp, max, min: engine.FUNCTIONS) are allowed.
 An expression whose value or gradient is not finite (log(0), 1/(x-x)) is
 refused, naming the first operation that made a nan or an infinity.
 Anything else is refused with a one-line message and exit status 2; other
-failures (a missing Graphviz, a file that cannot be written) exit with 1.
+failures (a missing Graphviz, a file that cannot be written) exit with 1,
+Ctrl-C with 130. The same convention as `python -m nn`: every error is one
+line on stderr, `autograd: error: MESSAGE`, never a traceback, and usage
+errors (argparse's own included) go through `UsageError`.
 """
 
 import argparse
@@ -334,6 +337,9 @@ def main(argv=None):
     except UsageError as error:
         _fail(error)
         return 2
+    except KeyboardInterrupt:
+        _fail('interrupted')
+        return 130
     except GraphvizNotFoundError as error:
         _fail(f'{error} (an output ending in .dot needs no Graphviz)')
         return 1

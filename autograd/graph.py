@@ -47,3 +47,27 @@ def topo_order(root, leaves=True):
             if not pending:
                 return order
             parents = pending.pop()
+
+
+def ancestors(root, stop=()):
+    """`root` and every node it depends on, each once: `root` first, then in
+    depth-first order. The walk does not enter the nodes in `stop`, so a node
+    reachable only through them is left out, as are they.
+
+    `nn` uses it to find the nodes a neuron made from its inputs (stop = the
+    inputs). No order between parents and children is promised: for that,
+    use `topo_order`.
+    """
+    stop = set(stop)
+    seen = set()
+    found = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in seen or node in stop:
+            continue
+        seen.add(node)
+        found.append(node)
+        stack.extend(node._prev)
+    return found
+

@@ -38,7 +38,7 @@ def test_products_by_hand():
     twice = a + a
     out = twice * a
     explanation = explain(out, a)
-    assert [path.factors for path in explanation] == [(1.0, 2.0), (1.0, 2.0), (4.0,)]
+    assert [path.local_derivatives for path in explanation] == [(1.0, 2.0), (1.0, 2.0), (4.0,)]
     assert [path.product for path in explanation] == [2.0, 2.0, 4.0]
     assert [path.nodes for path in explanation] == [(a, twice, out), (a, twice, out), (a, out)]
     assert explanation.total == 8.0
@@ -204,8 +204,11 @@ def test_bad_arguments():
         explain(2.0, x)
     with pytest.raises(TypeError, match='x must be a Value'):
         explain(x * 2.0, 1.0)
-    for bad in (0, -3, 2.5, True, '10'):
-        with pytest.raises(ValueError, match='max_paths must be a positive whole number'):
+    for bad in (0, -3):
+        with pytest.raises(ValueError, match='explain: max_paths must be a positive int'):
+            explain(x * 2.0, x, max_paths=bad)
+    for bad in (2.5, True, '10'):  # the wrong kind: TypeError
+        with pytest.raises(TypeError, match='explain: max_paths must be a positive int'):
             explain(x * 2.0, x, max_paths=bad)
 
 
@@ -247,9 +250,11 @@ def test_draw_highlights_the_path_nodes(recorded_draw_dot):
     explanation.draw(path=2)
     only_second = set(recorded_draw_dot[-1][1]['highlight'])
     assert only_second == set(explanation[1].nodes)
-    for bad in (0, 3, '1'):
-        with pytest.raises(ValueError, match='path number from 1 to 2'):
+    for bad in (0, 3):
+        with pytest.raises(ValueError, match='path must be an int from 1 to 2'):
             explanation.draw(path=bad)
+    with pytest.raises(TypeError, match='path must be an int from 1 to 2'):
+        explanation.draw(path='1')
 
 
 def test_draw_with_the_real_draw_dot_outlines_the_paths():
