@@ -337,9 +337,6 @@ def main(argv=None):
     except UsageError as error:
         _fail(error)
         return 2
-    except KeyboardInterrupt:
-        _fail('interrupted')
-        return 130
     except GraphvizNotFoundError as error:
         _fail(f'{error} (an output ending in .dot needs no Graphviz)')
         return 1
