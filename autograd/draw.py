@@ -568,8 +568,18 @@ class FrameLayout:
     def __init__(self, root, frames, names=None, **options):
         self.scene = _Scene(root, names=names, **options)
         self.order = self.scene.order
-        self.ids = [(self.scene.value_ids(node), self.scene.op_id(node) if node._prev else None)
-                    for node in self.order]
+        members = {}
+        for node in self.order:
+            if node in self.scene.boxes:
+                members.setdefault(self.scene.boxes[node], []).append(node)
+        # A box (collapse=True) shows its group's output: only that member paints it.
+        box_outputs = {_Scene.group_output(group): box for box, group in members.items()}
+        self.ids = []
+        for node in self.order:
+            if node in self.scene.boxes:
+                self.ids.append(([box_outputs[node]] if node in box_outputs else [], None))
+            else:
+                self.ids.append((self.scene.value_ids(node), self.scene.op_id(node) if node._prev else None))
         widest = {}
         for _, grads in frames:
             for node, grad in (grads or {}).items():

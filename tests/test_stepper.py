@@ -155,3 +155,20 @@ def test_the_page_draws_the_names_the_texts_use(tmp_path):
     for name in ('v0', 'v1', 'v2', 'v3'):  # a, a*b, a*b + a, tanh: no gaps
         assert f'>{name}</text>' in page and f'{name}.grad' in texts
     assert 'v4' not in texts
+
+
+def test_a_collapsed_page_paints_each_box_with_its_groups_output(tmp_path):
+    import nn
+
+    model = nn.MLP(2, [3, 1])
+    output, groups = model.trace([1.0, -2.0])
+    output = output[0] if isinstance(output, list) else output
+    loss = (output - 1.0) ** 2
+    page = save_steps_html(loss, tmp_path / 'steps.html', groups=groups, collapse=True).read_text(encoding='utf-8')
+    data = page_data(page)
+    painted = [value_id for ids, _ in data['ids'] for value_id in ids]
+    boxes = [value_id for value_id in painted if value_id.startswith('box')]
+    assert sorted(boxes) == ['box0', 'box1', 'box2', 'box3']  # each box painted by one value only
+    last = page_frame(page, len(data['frames']) - 1)
+    box_of_output = next(box for box in boxes if last[box][1] == f'data {output.data:.4f}')
+    assert last[box_of_output][2] == f'grad {2 * (output.data - 1.0):.4f}'
