@@ -226,7 +226,7 @@ class _Scene:
                 f'the graph has {count} nodes to draw ({parts}), more than max_nodes={max_nodes}. '
                 f'Draw a part: pass a sub-root (an intermediate Value) instead of the final one, '
                 f'pass groups=... (from model.trace(x)) with collapse=True to draw one box per '
-                f'neuron, or raise max_nodes (Graphviz gets slow past a few hundred nodes)'
+                f'neuron, or raise max_nodes (1,600 nodes draw in about a second, but are hard to read)'
             )
 
     # -- what is drawn
