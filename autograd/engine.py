@@ -586,20 +586,19 @@ RPOW_CONST = Rule('{}**', lambda a, c: _power(c, a), _rpow_const_backward, lambd
 # be one formula for floats and Values.
 
 
-def _unary(rule, x, *params):
-    """`rule` applied to x: a node for a Value, the plain float result for a number."""
-    if isinstance(x, Value):
-        return _node(rule.forward(x.data, *params), (x,), rule, params[0] if params else None)
+def _number(x, name):
+    """A real number given to `name()` instead of a Value, as a float; TypeError otherwise."""
     number = _as_number(x)
     if number is None:
-        raise TypeError(f'{rule.name}() takes a Value or a real number, '
-                        f'got {type(x).__name__}: {x!r}')
-    return rule.forward(number, *params)
+        raise TypeError(f'{name}() takes a Value or a real number, got {type(x).__name__}: {x!r}')
+    return number
 
 
 def exp(x):
     """exp(x);  d/dx = exp(x) = out"""
-    return _unary(EXP, x)
+    if isinstance(x, Value):
+        return _node(_exp(x.data), (x,), EXP)
+    return _exp(_number(x, 'exp'))
 
 
 def _exp(x):
@@ -618,7 +617,9 @@ EXP = Rule('exp', _exp, _exp_backward, lambda out, a: (out,), ('a',), 'exp({a})'
 
 def log(x):
     """log(x), the natural logarithm;  d/dx = 1/x.  log(0) = -inf, log(x < 0) = nan."""
-    return _unary(LOG, x)
+    if isinstance(x, Value):
+        return _node(_log(x.data), (x,), LOG)
+    return _log(_number(x, 'log'))
 
 
 def _log(x):
@@ -641,7 +642,9 @@ def tanh(x):
     math.tanh saturates to +-1 instead of overflowing, unlike the textbook
     (e**2x - 1) / (e**2x + 1).
     """
-    return _unary(TANH, x)
+    if isinstance(x, Value):
+        return _node(math.tanh(x.data), (x,), TANH)
+    return math.tanh(_number(x, 'tanh'))
 
 
 def _tanh_backward(out):
@@ -655,7 +658,9 @@ TANH = Rule('tanh', math.tanh, _tanh_backward, lambda out, a: (1.0 - out * out,)
 
 def sigmoid(x):
     """sigmoid(x) = 1 / (1 + exp(-x));  d/dx = out * (1 - out)"""
-    return _unary(SIGMOID, x)
+    if isinstance(x, Value):
+        return _node(_sigmoid(x.data), (x,), SIGMOID)
+    return _sigmoid(_number(x, 'sigmoid'))
 
 
 def _sigmoid(x):
@@ -677,7 +682,9 @@ SIGMOID = Rule('sigmoid', _sigmoid, _sigmoid_backward, lambda out, a: (out * (1.
 
 def relu(x):
     """max(0, x);  d/dx = heaviside(x): 1 if x > 0 else 0 (0 at the kink, as PyTorch)"""
-    return _unary(RELU, x)
+    if isinstance(x, Value):
+        return _node(_relu(x.data), (x,), RELU)
+    return _relu(_number(x, 'relu'))
 
 
 def _relu(x):
@@ -701,7 +708,9 @@ RELU = Rule('relu', _relu, _relu_backward, lambda out, a: (_heaviside(a),),
 
 def sin(x):
     """sin(x);  d/dx = cos(x)"""
-    return _unary(SIN, x)
+    if isinstance(x, Value):
+        return _node(_sin(x.data), (x,), SIN)
+    return _sin(_number(x, 'sin'))
 
 
 def _sin(x):
@@ -718,7 +727,9 @@ SIN = Rule('sin', _sin, _sin_backward, lambda out, a: (cos(a),), ('a',), 'sin({a
 
 def cos(x):
     """cos(x);  d/dx = -sin(x)"""
-    return _unary(COS, x)
+    if isinstance(x, Value):
+        return _node(_cos(x.data), (x,), COS)
+    return _cos(_number(x, 'cos'))
 
 
 def _cos(x):
@@ -738,7 +749,9 @@ def sqrt(x):
 
     At 0 the slope is +inf (the tangent is vertical); sqrt(x < 0) is nan.
     """
-    return _unary(SQRT, x)
+    if isinstance(x, Value):
+        return _node(_sqrt(x.data), (x,), SQRT)
+    return _sqrt(_number(x, 'sqrt'))
 
 
 def _sqrt(x):
@@ -754,7 +767,9 @@ SQRT = Rule('sqrt', _sqrt, _sqrt_backward, lambda out, a: (0.5 / out,), ('a',), 
 
 def absolute(x):
     """|x|;  d/dx = sign(x), and 0 at the kink x = 0 (as PyTorch's sign)."""
-    return _unary(ABS, x)
+    if isinstance(x, Value):
+        return _node(abs(x.data), (x,), ABS)
+    return abs(_number(x, 'abs'))
 
 
 def _sign(x):
@@ -776,7 +791,9 @@ def leaky_relu(x, slope=0.01):
     number = _as_number(slope)
     if number is None:
         raise TypeError(f'leaky_relu: slope must be a real number, got {type(slope).__name__}: {slope!r}')
-    return _unary(LEAKY_RELU, x, number)
+    if isinstance(x, Value):
+        return _node(_leaky_relu(x.data, number), (x,), LEAKY_RELU, number)
+    return _leaky_relu(_number(x, 'leaky_relu'), number)
 
 
 def _leaky_relu(x, slope):
@@ -800,7 +817,9 @@ def softplus(x):
     gives 1000.0) and full precision where the result is tiny (at x = -30
     it is exp(-30) to the last bit, not 1 + exp(-30) - 1).
     """
-    return _unary(SOFTPLUS, x)
+    if isinstance(x, Value):
+        return _node(_softplus(x.data), (x,), SOFTPLUS)
+    return _softplus(_number(x, 'softplus'))
 
 
 def _softplus(x):
