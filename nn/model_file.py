@@ -19,6 +19,7 @@ save leaves either the old file or the new one, never half of one.
 import json
 import math
 import os
+import sys
 
 from autograd._files import write_atomically
 from autograd._validate import is_real
@@ -28,13 +29,26 @@ from .module import ACTIVATIONS, INITS, MLP, Layer, Neuron
 FORMAT = 'backprop-lab-model'
 VERSION = 1
 
+# The most of a file `load` reads (16 MiB, about 300,000 parameters): the
+# memory a load takes is bounded by it.
+MAX_BYTES = 16 * 2**20
+
+_LARGEST_FLOAT = int(sys.float_info.max)
+
 
 class ModelFileError(ValueError):
     """A model file that cannot be loaded: the message names the file and the problem."""
 
 
 def save(model, path):
-    """Write `model` (a Neuron, Layer or MLP) to the JSON file `path`, atomically."""
+    """Write `model` (a Neuron, Layer or MLP) to the JSON file `path`, atomically.
+
+    If `path` is a symbolic link, the file it points to is replaced and the
+    link is kept (as editors do), so a link such as `best.json -> run3.json`
+    still points where it did. An error names `path`, never the temporary
+    file the data went to first.
+    """
+    path = os.fspath(path)
     document = {
         'format': FORMAT,
         'version': VERSION,
@@ -46,51 +60,63 @@ def save(model, path):
             raise ValueError(f'cannot save {path}: parameter {name} is {p.data!r} (not finite)')
         document['parameters'][name] = p.data
     text = json.dumps(document, indent=1, allow_nan=False) + '\n'
-    write_atomically(path, text)
+    try:
+        write_atomically(os.path.realpath(path), text)
+    except OSError as error:
+        # The same kind of error (PermissionError stays one), but about the
+        # user's path: the temporary name in the original message means nothing to them.
+        renamed = type(error)(f'cannot save {path}: {error.strerror or error}')
+        renamed.errno = error.errno
+        raise renamed from None
 
 
 def load(path):
-    """Read a model written by `save`. Raises `ModelFileError` naming the file
-    and the problem for a corrupt, truncated or mismatched file."""
+    """Read a model written by `save`.
+
+    The whole file is checked before anything is built: its size (at most
+    MAX_BYTES), the JSON, every field's type, the layer sizes and the number
+    of parameters they make, which must equal the number the file holds, and
+    every parameter, a finite number. So a small file cannot ask for a huge
+    model, and the memory `load` uses is bounded by the file's size. Every
+    problem raises `ModelFileError` naming the file and the problem.
+    """
     path = os.fspath(path)
-    try:
-        with open(path, encoding='utf-8') as file:
-            text = file.read()
-    except OSError as error:
-        raise ModelFileError(f'{path}: cannot read: {error.strerror or error}') from None
-    except UnicodeDecodeError:
-        raise ModelFileError(f'{path}: not a model file (not UTF-8 text)') from None
 
     def fail(problem):
         return ModelFileError(f'{path}: {problem}')
 
+    try:
+        with open(path, 'rb') as file:
+            data = _read_at_most(file, MAX_BYTES + 1)
+    except OSError as error:
+        raise fail(f'cannot read: {error.strerror or error}') from None
+    if len(data) > MAX_BYTES:
+        raise fail(f'larger than {MAX_BYTES // 2**20} MB, the most a model file may be')
+    try:
+        text = data.decode('utf-8')
+    except UnicodeDecodeError:
+        raise fail('not a model file (not UTF-8 text)') from None
     if not text.strip():
         raise fail('the file is empty')
     try:
-        document = json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int,
+                              parse_float=_parse_float)
+    except _BadNumber as error:
+        raise fail(str(error)) from None
     except json.JSONDecodeError as error:
         hint = ' (the file looks truncated)' if error.pos >= len(text.rstrip()) else ''
         raise fail(f'not valid JSON{hint}: {error.msg} at line {error.lineno} column {error.colno}') from None
+    except RecursionError:  # json's parser recurses once per nested [ or {
+        raise fail('not a model file (JSON nested too deeply)') from None
     except ValueError as error:
-        raise fail(str(error)) from None
-    if not isinstance(document, dict):
-        raise fail(f'expected a JSON object at the top, got {type(document).__name__}')
-    if document.get('format') != FORMAT:
-        raise fail(f'not a backprop-lab model file (format is {document.get("format")!r}, '
-                   f'expected {FORMAT!r})')
-    version = document.get('version')
-    if version != VERSION or isinstance(version, bool):
-        raise fail(f'unknown version {version!r} (this program reads version {VERSION})')
-    for key in ('architecture', 'parameters'):
-        if not isinstance(document.get(key), dict):
-            raise fail(f'"{key}" must be a JSON object, got {type(document.get(key)).__name__}')
+        raise fail(f'not valid JSON: {error}') from None
 
     try:
-        model = _build(document['architecture'])
-    except (TypeError, ValueError) as error:
-        raise fail(f'bad architecture: {error}') from None
-
-    values = document['parameters']
+        architecture, values = _check_document(document)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    # Only now is anything allocated, and no more than the file holds.
+    model = _build(architecture)
     expected = dict(model.named_parameters())
     missing = [name for name in expected if name not in values]
     extra = [name for name in values if name not in expected]
@@ -99,16 +125,11 @@ def load(path):
         if missing:
             parts.append(f'{len(missing)} missing (e.g. {missing[0]})')
         if extra:
-            parts.append(f'{len(extra)} unexpected (e.g. {extra[0]})')
+            parts.append(f'{len(extra)} unexpected (e.g. {_describe(extra[0])})')
         raise fail(f'parameters do not match the architecture '
                    f'({model.num_parameters()} expected): {", ".join(parts)}')
     for name, p in expected.items():
-        number = values[name]
-        if not is_real(number):
-            raise fail(f'parameter {name} must be a number, got {json.dumps(number)[:40]}')
-        if not math.isfinite(number):
-            raise fail(f'parameter {name} is not finite: {number!r}')
-        p.data = float(number)
+        p.data = float(values[name])
     return model
 
 
@@ -129,38 +150,135 @@ def _architecture(model):
     raise TypeError(f'save: can only save a Neuron, Layer or MLP, got {type(model).__name__}')
 
 
-def _build(architecture):
-    """A fresh model of the given architecture (parameters to be filled in)."""
+# The fields of each architecture, and the type each must have.
+_FIELDS = {
+    'MLP': ('nin', 'nouts', 'activation', 'output_activation', 'init'),
+    'Layer': ('nin', 'nout', 'activation'),
+    'Neuron': ('nin', 'activation', 'init'),
+}
+
+
+def _check_document(document):
+    """The architecture and the parameters of a parsed file, after checking
+    everything short of the parameter names; raises ValueError saying what
+    is wrong. Allocates nothing: layer sizes are only multiplied."""
+    if not isinstance(document, dict):
+        raise ValueError(f'expected a JSON object at the top, got {_describe(document)}')
+    if document.get('format') != FORMAT:
+        raise ValueError(f'not a backprop-lab model file (format is {_describe(document.get("format"))}, '
+                         f'expected {FORMAT!r})')
+    version = document.get('version')
+    if version != VERSION or isinstance(version, bool):
+        raise ValueError(f'unknown version {_describe(version)} (this program reads version {VERSION})')
+    _check_keys('the file', document, ('format', 'version', 'architecture', 'parameters'))
+    for key in ('architecture', 'parameters'):
+        if not isinstance(document.get(key), dict):
+            raise ValueError(f'"{key}" must be a JSON object, got {_describe(document.get(key))}')
+    architecture, values = document['architecture'], document['parameters']
+
     kind = architecture.get('type')
-    fields = {
-        'MLP': ('nin', 'nouts', 'activation', 'output_activation', 'init'),
-        'Layer': ('nin', 'nout', 'activation'),
-        'Neuron': ('nin', 'activation', 'init'),
-    }
-    if kind not in fields:
-        raise ValueError(f'unknown model type {kind!r} (expected MLP, Layer or Neuron)')
-    missing = [field for field in fields[kind] if field not in architecture]
+    if not isinstance(kind, str) or kind not in _FIELDS:
+        raise ValueError(f'bad architecture: unknown model type {_describe(kind)} '
+                         f'(expected MLP, Layer or Neuron)')
+    fields = _FIELDS[kind]
+    missing = [field for field in fields if field not in architecture]
     if missing:
-        raise ValueError(f'{kind} needs "{missing[0]}"')
-    get = architecture.get
+        raise ValueError(f'bad architecture: {kind} needs "{missing[0]}"')
+    _check_keys('"architecture"', architecture, ('type', *fields))
     for field in ('activation', 'output_activation'):
-        if field in fields[kind] and not isinstance(get(field), str):
-            raise TypeError(f'"{field}" must be one of {", ".join(ACTIVATIONS)}, got {get(field)!r}')
-    if 'init' in fields[kind] and get('init') not in INITS:
-        raise ValueError(f'"init" must be one of {", ".join(INITS)}, got {get("init")!r}')
-    # seed=0 only makes the constructor cheap and deterministic: every
-    # parameter is overwritten from the file.
+        if field in fields and architecture[field] not in ACTIVATIONS:
+            raise ValueError(f'bad architecture: unknown activation {_describe(architecture[field])} '
+                             f'for "{field}"; choose one of {", ".join(ACTIVATIONS)}')
+    if 'init' in fields and architecture['init'] not in INITS:
+        raise ValueError(f'bad architecture: "init" must be one of {", ".join(INITS)}, '
+                         f'got {_describe(architecture["init"])}')
     if kind == 'MLP':
-        if not isinstance(get('nouts'), list):
-            raise TypeError(f'"nouts" must be a list of layer sizes, got {get("nouts")!r}')
+        nouts = architecture['nouts']
+        if not isinstance(nouts, list) or not nouts:
+            raise ValueError(f'bad architecture: "nouts" must be a non-empty list of layer sizes, '
+                             f'got {_describe(nouts)}')
+        sizes = [architecture['nin'], *nouts]
+    elif kind == 'Layer':
+        sizes = [architecture['nin'], architecture['nout']]
+    else:
+        sizes = [architecture['nin'], 1]
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(f'bad architecture: nin must be a positive int, and every layer size '
+                             f'too, got {_describe(size)}')
+    # A neuron with n inputs has n weights and a bias.
+    count = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
+    if count != len(values):
+        raise ValueError(f'parameters do not match the architecture ({count} expected): '
+                         f'the file holds {len(values)}')
+    for name, number in values.items():
+        if not is_real(number):
+            raise ValueError(f'parameter {name} must be a number, got {_describe(number)}')
+        if not math.isfinite(number):
+            raise ValueError(f'parameter {name} is not finite: {number!r}')
+    return architecture, values
+
+
+def _check_keys(where, mapping, allowed):
+    unknown = [key for key in mapping if key not in allowed]
+    if unknown:
+        raise ValueError(f'unknown field {_describe(unknown[0])} in {where}')
+
+
+def _build(architecture):
+    """A fresh model of a checked architecture (parameters to be filled in).
+    seed=0 only makes the constructor cheap and deterministic: every
+    parameter is overwritten from the file."""
+    get = architecture.get
+    if get('type') == 'MLP':
         return MLP(get('nin'), get('nouts'), get('activation'),
                    output_activation=get('output_activation'), init=get('init'), seed=0)
-    if kind == 'Layer':
+    if get('type') == 'Layer':
         return Layer(get('nin'), get('nout'), get('activation'), seed=0)
     return Neuron(get('nin'), get('activation'), init=get('init'), seed=0)
 
 
+def _read_at_most(file, limit):
+    """The file's first `limit` bytes (or all of it), read in pieces: one
+    read(limit) would reserve `limit` bytes even for a small file."""
+    pieces, size = [], 0
+    while size < limit:
+        piece = file.read(min(2**16, limit - size))
+        if not piece:
+            break
+        pieces.append(piece)
+        size += len(piece)
+    return b''.join(pieces)
+
+
+class _BadNumber(ValueError):
+    """A number in the file that no float can hold."""
+
+
+def _parse_int(text):
+    # Checked by length first: int() of a 100,000-digit string is slow, and
+    # Python refuses more than 4300 digits with a message about its own settings.
+    digits = len(text.lstrip('-'))
+    if digits > 309 or abs(int(text)) > _LARGEST_FLOAT:
+        raise _BadNumber(f'the integer {text[:20]}... ({digits} digits) is too large for a float')
+    return int(text)
+
+
+def _parse_float(text):
+    number = float(text)
+    if math.isinf(number):  # json reads 1e400 as inf, silently
+        raise _BadNumber(f'the number {text[:40]} is too large for a float')
+    return number
+
+
 def _reject_constant(name):
-    raise ValueError(f'the file contains {name}, which is not a number JSON allows')
+    raise _BadNumber(f'the file contains {name}, which is not a number JSON allows')
 
 
+def _describe(value):
+    """A short description of a JSON value for a message (never its whole text)."""
+    if isinstance(value, (dict, list)):
+        return f'a JSON {"object" if isinstance(value, dict) else "array"}'
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + '...')
+    return json.dumps(value)

@@ -17,10 +17,11 @@ Where the graph cannot depend on the data, `fit` records it once with
 
 import contextlib
 import gc
+import math
 import random
 import time
 
-from autograd._validate import check_int, check_real
+from autograd._validate import check_int, check_real, is_real
 from autograd.engine import Value, no_grad
 from autograd.trace import trace
 
@@ -251,14 +252,33 @@ def _fraction_right(predicted, y):
 
 
 def _check_data(function, X, y):
+    """X and y as lists, after refusing what training would turn into a nan
+    history: a label that is not a class index, a coordinate that is not a
+    finite number. The message names the first bad sample."""
     X, y = list(X), list(y)
     if len(X) != len(y):
         raise ValueError(f'{function}: X has {len(X)} points but y has {len(y)} labels')
     if not X:
         raise ValueError(f'{function}: no data: X is empty')
-    for label in y:
-        check_int(function, 'a label (a class index)', label, minimum=0)
+    for i, label in enumerate(y):
+        check_int(function, f'y[{i}] (a class index)', label, minimum=0)
+    for i, point in enumerate(X):
+        try:
+            coordinates = list(point)
+        except TypeError:
+            raise TypeError(f'{function}: X[{i}] must be a list of numbers, got '
+                            f'{type(point).__name__}') from None
+        for j, coordinate in enumerate(coordinates):
+            number = coordinate.data if isinstance(coordinate, Value) else coordinate
+            if is_real(number) and not math.isfinite(number):
+                raise ValueError(f'{function}: X[{i}][{j}] is {float(number)!r}; the data must be '
+                                 f'finite numbers (X[{i}] is {_short(coordinates)})')
     return X, y
+
+
+def _short(values):
+    text = repr(values)
+    return text if len(text) <= 60 else text[:57] + '...'
 
 
 def _model_outputs(model):

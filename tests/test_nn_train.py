@@ -174,6 +174,23 @@ def test_fit_bad_arguments(kwargs, message):
         nn.fit(MLP(2, [3, 1], seed=0), X, y, progress=False, **kwargs)
 
 
+@pytest.mark.parametrize('bad', [float('nan'), float('inf'), -float('inf')])
+def test_fit_refuses_non_finite_data_naming_the_first_bad_sample(bad):
+    X, y = datasets.moons(n=20, seed=0)
+    X[7][1] = bad
+    X[12][0] = float('nan')  # a later one: the first is named
+    model = MLP(2, [3, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match=rf'fit: X\[7\]\[1\] is {bad!r}; the data must be finite numbers'):
+        nn.fit(model, X, y, steps=2, progress=False)
+    assert [p.data for p in model.parameters()] == before  # refused before any step
+    X[7][1] = Value(bad)  # a Value holding one is no better
+    with pytest.raises(ValueError, match=r'X\[7\]\[1\]'):
+        nn.fit(model, X, y, steps=2, progress=False)
+    with pytest.raises(ValueError, match=r'accuracy: X\[7\]\[1\]'):
+        nn.accuracy(model, X, y)
+
+
 def test_fit_bad_data():
     model = MLP(2, [3, 1], seed=0)
     with pytest.raises(ValueError, match='X has 2 points but y has 1 labels'):
@@ -182,6 +199,8 @@ def test_fit_bad_data():
         nn.fit(model, [[0, 0]], [0.5], progress=False)
     with pytest.raises(ValueError, match='class index'):
         nn.fit(model, [[0, 0]], [-1], progress=False)
+    with pytest.raises(TypeError, match=r'fit: y\[1\] \(a class index\) must be an int >= 0, got float nan'):
+        nn.fit(model, [[0, 0], [1, 1]], [0, float('nan')], progress=False)
     with pytest.raises(TypeError, match='fit: steps must be a positive int'):
         nn.fit(model, [[0, 0]], [0], steps='10', progress=False)
     with pytest.raises(ValueError, match="'hinge' is for 2 classes"):
