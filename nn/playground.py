@@ -889,7 +889,9 @@ def make_server(playground=None, host='127.0.0.1', port=8000):
     GET /playground.js    the front end (also the widget's), /playground.css its style
     GET /api/state        the current state as JSON; ?since=V answers {"version": V} alone
                           if nothing changed since version V
-    POST /api/command     a command (JSON, at most MAX_REQUEST_BYTES) -> its reply
+    POST /api/command     a command (JSON, at most MAX_REQUEST_BYTES) -> its reply, 200 also
+                          when it is refused ({"ok": false, "error": ...}); 4xx only for
+                          requests that are not commands (size, type, origin, JSON)
 
     Requests from another origin are refused (403; no CORS headers are ever
     sent), and so is a Host header naming another machine when bound to
@@ -1015,7 +1017,9 @@ def _handler_class():
             reply = self.server.session.handle(command)
             with self.server.latest_lock:
                 reply['version'] = self.server.version
-            self._send(200 if reply['ok'] else 400, json.dumps(reply).encode('utf-8'), 'application/json')
+            # A refused setting is an answer, not a failed request: 200 with ok false
+            # (the page shows the message; a 4xx would also be a console error).
+            self._send(200, json.dumps(reply).encode('utf-8'), 'application/json')
 
         def _host_allowed(self):
             allowed = self.server.allowed_hosts
