@@ -34,6 +34,7 @@ import json
 import math
 import random
 import threading
+import time
 from numbers import Real
 
 from autograd.engine import Value, no_grad
@@ -685,6 +686,7 @@ def _rounded(state):
 
 
 ACTIONS = ('play', 'pause', 'step', 'reset', 'select', 'configure', 'graph')
+PUBLISH_RATE = 12  # states per second while playing
 
 
 class Session:
@@ -693,7 +695,7 @@ class Session:
     `handle(command)` runs one command (the JSON shape of the module
     docstring) and returns the reply; it never raises on bad input. While
     playing, a background thread trains step after step and calls
-    `publish(state)` after each; the front end redraws at its own pace, so
+    `publish(state)` after each (at most PUBLISH_RATE times a second); the front end redraws at its own pace, so
     neither waits for the other. Every tab or view of one Session sees
     the same run.
     """
@@ -705,6 +707,7 @@ class Session:
         self._running = threading.Event()
         self._thread = None
         self._control = threading.Lock()  # one command at a time
+        self._published = 0.0
         playground._observers.append(self._announce)
 
     @property
@@ -782,11 +785,18 @@ class Session:
             playground.step()  # which announces the new state
             if playground.message:  # diverged: stop and say so
                 self._running.clear()
-                self._announce()
+        self._announce()  # the last step, also if it came too soon after the one before
 
     def _announce(self):
-        if self.publish is not None:
-            self.publish(self.current())
+        # While training, at most PUBLISH_RATE states a second: a screen shows no
+        # more, and each one costs the training thread a boundary and a graph.
+        if self.publish is None:
+            return
+        now = time.monotonic()
+        if self._running.is_set() and now - self._published < 1 / PUBLISH_RATE:
+            return
+        self._published = now
+        self.publish(self.current())
 
 
 def _web_text(name):

@@ -316,9 +316,10 @@ class ParameterPanel {
   constructor(parent) {
     this.layers = make('table', { class: 'pg-layers' }, parent);
     make('h3', { text: 'Parameters' }, parent);
-    const scroller = make('div', { class: 'pg-params' }, parent);
+    const scroller = this.scroller = make('div', { class: 'pg-params' }, parent);
     this.table = make('table', { class: 'pg-param-table' }, scroller);
     this.key = null;
+    scroller.addEventListener('scroll', () => this.state && this.fill(this.state, this.palette));
   }
 
   draw(state, palette) {
@@ -342,14 +343,27 @@ class ParameterPanel {
         return cells;
       });
     }
+    this.state = state;
+    this.palette = palette;
+    this.fill(state, palette);
+  }
+
+  fill(state, palette) {
+    // Only the rows in view (and a few around them) get new numbers: hundreds of
+    // rows rewritten per frame would cost the page more than the whole graph.
+    const p = state.parameters;
     const largest = largestAbs(p.grad);
-    this.rows.forEach((cells, i) => {
+    const rowHeight = this.rows.length ? this.rows[0][0].parentNode.offsetHeight || 20 : 20;
+    const first = Math.max(0, Math.floor(this.scroller.scrollTop / rowHeight) - 5);
+    const last = Math.min(this.rows.length, first + Math.ceil(this.scroller.clientHeight / rowHeight) + 10);
+    for (let i = first; i < last; i++) {
+      const cells = this.rows[i];
       cells[0].textContent = formatNumber(p.value[i]);
       cells[1].textContent = formatNumber(p.grad[i]);
       cells[1].style.backgroundColor = gradColor(p.grad[i], largest, palette);
       cells[2].textContent = p.m ? formatNumber(p.m[i]) : '';
       if (cells[3]) cells[3].textContent = formatNumber(p.v[i]);
-    });
+    }
   }
 
   drawLayers(layers) {
@@ -576,7 +590,7 @@ class ServerModel extends Events {
       await this.poll();
       const state = this.values.state;
       // Fast while training, slowly while paused (another tab may change it).
-      await new Promise((resolve) => setTimeout(resolve, state && state.running ? 50 : 400));
+      await new Promise((resolve) => setTimeout(resolve, state && state.running ? 80 : 400));
     }
   }
 }
