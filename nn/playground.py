@@ -362,7 +362,7 @@ class Playground:
 
     def __repr__(self):
         s = self.settings
-        return (f"Playground({s['dataset']}, MLP(2, {[*s['hidden']]}, {s['activation']!r}), "
+        return (f"Playground({s['dataset']}, MLP(2, {self.model.nouts}, {s['activation']!r}), "
                 f"{s['loss']}, {s['optimizer']} lr={s['lr']:g}, step {self.steps})")
 
     # -- inside

@@ -477,7 +477,8 @@ def test_playground_shows_itself_as_the_widget():
 
 
 def test_repr_names_the_run():
-    assert repr(Playground()) == "Playground(moons, MLP(2, [16, 16], 'relu'), hinge, adam lr=0.05, step 0)"
+    assert repr(Playground()) == "Playground(moons, MLP(2, [16, 16, 1], 'relu'), hinge, adam lr=0.05, step 0)"
+    assert repr(Playground(dataset='blobs', hidden=())).startswith('Playground(blobs, MLP(2, [3], ')
 
 
 def test_import_nn_loads_no_server_widget_or_numpy():

@@ -315,6 +315,8 @@ class GraphPanel {
 class ParameterPanel {
   constructor(parent) {
     this.layers = make('table', { class: 'pg-layers' }, parent);
+    make('p', { class: 'pg-hint', text: 'mean ± sd over the batch; dead: ReLU output 0 on every point; '
+      + 'saturated: tanh or sigmoid flat on 90% of them' }, parent);
     make('h3', { text: 'Parameters' }, parent);
     const scroller = this.scroller = make('div', { class: 'pg-params' }, parent);
     this.table = make('table', { class: 'pg-param-table' }, scroller);
@@ -369,7 +371,7 @@ class ParameterPanel {
   drawLayers(layers) {
     this.layers.replaceChildren();
     const head = make('tr', {}, make('thead', {}, this.layers));
-    for (const name of ['layer', 'outputs (mean ± sd)', 'grads (mean ± sd)', 'units']) make('th', { text: name }, head);
+    for (const name of ['layer', 'outputs', 'their grads', 'units']) make('th', { text: name }, head);
     const body = make('tbody', {}, this.layers);
     if (!layers.length) {
       make('td', { colspan: '4', text: 'statistics appear after the first step' }, make('tr', {}, body));
