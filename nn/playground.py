@@ -907,10 +907,14 @@ def make_server(playground=None, host='127.0.0.1', port=8000):
     sent), and so is a Host header naming another machine when bound to
     the loopback interface (DNS rebinding). All tabs share one session.
     """
+    import socket
     from http.server import ThreadingHTTPServer
 
+    class Server(ThreadingHTTPServer):
+        address_family = socket.AF_INET6 if ':' in host else socket.AF_INET
+
     playground = Playground() if playground is None else playground
-    server = ThreadingHTTPServer((host, port), _handler_class())
+    server = Server((host, port), _handler_class())
     server.daemon_threads = True
     server.session = Session(playground)
     server.version = 0
@@ -952,7 +956,9 @@ def serve(playground=None, host='127.0.0.1', port=8000, open_browser=True, recor
         print(f'warning: listening on {host}: anyone who can reach this machine can drive the '
               f'playground', file=out, flush=True)
     if open_browser:
-        threading.Timer(0.5, webbrowser.open, [server.url]).start()
+        opener = threading.Timer(0.5, webbrowser.open, [server.url])
+        opener.daemon = True
+        opener.start()
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
@@ -979,7 +985,9 @@ def _handler_class():
     class Handler(BaseHTTPRequestHandler):
         server_version = 'backprop-lab-playground'
         sys_version = ''
-        protocol_version = 'HTTP/1.1'
+        # HTTP/1.0: one request per connection, so no handler thread waits on an
+        # idle keep-alive connection after the server has stopped.
+        protocol_version = 'HTTP/1.0'
 
         def do_GET(self):
             path, _, query = self.path.partition('?')
@@ -1050,7 +1058,7 @@ def _handler_class():
             return True
 
         def _error(self, status, message):
-            self.close_connection = True  # an unread body must not be taken for the next request
+            self.close_connection = True  # never read an unread body as the next request
             self._send(status, json.dumps({'ok': False, 'error': message}).encode('utf-8'), 'application/json')
 
         def _send(self, status, data, kind):

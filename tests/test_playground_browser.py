@@ -49,6 +49,12 @@ def served():
     server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def blank_page_after(browser):
+    yield
+    browser.get('about:blank')  # the page stops polling before its server goes
+
+
 def by_class(driver, name):
     from selenium.webdriver.common.by import By
     return driver.find_element(By.CLASS_NAME, name)

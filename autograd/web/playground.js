@@ -88,8 +88,9 @@ function buildToolbar(root, mode) {
   const step = make('button', { class: 'pg-stepper', type: 'button', text: 'Step' }, bar);
   const reset = make('button', { class: 'pg-reset', type: 'button', text: 'Reset' }, bar);
   const status = make('div', { class: 'pg-status', 'aria-live': 'polite' }, bar);
-  const stepText = make('span', { class: 'pg-step-count', text: 'step 0' }, status);
-  const lossText = make('span', { class: 'pg-loss', text: 'loss n/a' }, status);
+  // Filled in from the first state: until then, nothing that looks like one.
+  const stepText = make('span', { class: 'pg-step-count', text: 'loading…' }, status);
+  const lossText = make('span', { class: 'pg-loss', text: '' }, status);
   const accuracyText = make('span', { class: 'pg-accuracy', text: '' }, status);
   let slider = null;
   if (mode === 'recording') {
