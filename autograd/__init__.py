@@ -9,22 +9,39 @@
 
 Where things are:
 
-* `Value`, `no_grad` (engine.py): the node, its operations, `backward()`.
+* `Value`, `no_grad`, `primitive` and the functions of Values and floats
+  `exp`, `log`, `sin`, `cos`, `tanh`, `sigmoid`, `relu`, `sqrt`, `softplus`,
+  `maximum`, `minimum` (engine.py): the node, its operations, `backward()`,
+  and making your own operation.
+* `detect_anomaly` (anomaly.py): find the operation that made a nan or an inf.
 * `gradcheck` (gradcheck.py): reverse mode against central differences.
-* `grad`, `hessian`, `jvp`, `jacobian` (functional.py): higher-order
-  derivatives and forward mode.
+* `grad`, `value_and_grad`, `hessian`, `jvp`, `jacobian` (functional.py):
+  higher-order derivatives and forward mode.
 * `explain` (explain.py): a gradient as a sum over paths.
-* `draw_dot`, `backward_steps` (viz.py): drawings and the step-by-step
-  backward pass; `autograd.viz` also has the HTML and Jupyter steppers.
+* `draw_dot` (draw.py): a graph as a Graphviz drawing.
+* `backward_steps`, `forward_steps` (steps.py): backprop and the forward
+  pass one node at a time, as records that can be drawn.
+* `save_steps_html`, `stepper` (stepper.py): those steps behind a slider, in
+  one self-contained HTML file or a Jupyter widget; the page's script and
+  style are autograd/web/stepper.js and stepper.css.
 
 None of these imports graphviz, IPython or numpy until a drawing is made.
 """
 
-from .gradcheck import gradcheck
-from .engine import Value, is_grad_enabled, no_grad
+from .anomaly import detect_anomaly
+from .engine import (
+    Value, cos, exp, is_grad_enabled, leaky_relu, log, maximum, minimum, no_grad, primitive, relu,
+    sigmoid, sin, softplus, sqrt, tanh,
+)
 from .explain import explain
-from .functional import grad, hessian, jacobian, jvp
-from .viz import backward_steps, draw_dot
+from .functional import grad, hessian, jacobian, jvp, value_and_grad
+from .gradcheck import gradcheck
+from .draw import draw_dot
+from .steps import backward_steps, forward_steps
+from .stepper import save_steps_html, stepper
 
-__all__ = ['Value', 'no_grad', 'is_grad_enabled', 'gradcheck', 'grad', 'hessian', 'jvp', 'jacobian', 'explain',
-           'draw_dot', 'backward_steps']
+__all__ = ['Value', 'no_grad', 'is_grad_enabled', 'primitive', 'detect_anomaly',
+           'exp', 'log', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'leaky_relu', 'sqrt', 'softplus',
+           'maximum', 'minimum',
+           'gradcheck', 'grad', 'value_and_grad', 'hessian', 'jvp', 'jacobian', 'explain',
+           'draw_dot', 'backward_steps', 'forward_steps', 'save_steps_html', 'stepper']

@@ -5,9 +5,15 @@
 
 The expression is parsed with `ast` and evaluated by walking the tree, never
 with eval: only numbers, the names given, + - * / **, unary minus and calls
-of the engine's functions (exp, log, tanh, sigmoid, relu) are allowed.
+of the engine's functions (exp, log, sin, cos, sqrt, tanh, sigmoid, relu,
+abs, softplus, leaky_relu, clamp, max, min: engine.FUNCTIONS) are allowed.
+An expression whose value or gradient is not finite (log(0), 1/(x-x)) is
+refused, naming the first operation that made a nan or an infinity.
 Anything else is refused with a one-line message and exit status 2; other
-failures (a missing Graphviz, a file that cannot be written) exit with 1.
+failures (a missing Graphviz, a file that cannot be written) exit with 1,
+Ctrl-C with 130. The same convention as `python -m nn`: every error is one
+line on stderr, `autograd: error: MESSAGE`, never a traceback, and usage
+errors (argparse's own included) go through `UsageError`.
 """
 
 import argparse
@@ -16,16 +22,14 @@ import keyword
 import math
 import sys
 
+from . import engine
 from .engine import Value
+from .graph import topo_order
 from ._files import write_atomically
 
-FUNCTIONS = {
-    'exp': Value.exp,
-    'log': Value.log,
-    'tanh': Value.tanh,
-    'sigmoid': Value.sigmoid,
-    'relu': Value.relu,
-}
+FUNCTIONS = engine.FUNCTIONS  # the engine's functions of Values, by name
+
+_OPTIONS = ('slope', 'lo', 'hi')  # keyword arguments of leaky_relu and clamp
 
 FORMATS = ('svg', 'png', 'pdf', 'dot')
 
@@ -130,12 +134,18 @@ def _evaluate(node, leaves):
         if type(function) is not ast.Name or function.id not in FUNCTIONS:
             raise UsageError(f'only calls of {", ".join(FUNCTIONS)} are allowed, '
                              f'not of {ast.unparse(function)!r}')
-        if len(node.args) != 1 or node.keywords or type(node.args[0]) is ast.Starred:
-            raise UsageError(f'{function.id}() takes exactly one argument')
-        argument = _evaluate(node.args[0], leaves)
-        if not isinstance(argument, Value):
-            argument = Value(argument)  # tanh(2): the engine's functions work on Values
-        return FUNCTIONS[function.id](argument)
+        if any(type(argument) is ast.Starred for argument in node.args):
+            raise UsageError(f'{function.id}(): * arguments are not allowed')
+        for option in node.keywords:
+            if option.arg not in _OPTIONS:
+                raise UsageError(f'{function.id}(): the only keyword arguments are {", ".join(_OPTIONS)}, '
+                                 f'as in clamp(x, hi=1) or leaky_relu(x, slope=0.1)')
+        arguments = [_evaluate(argument, leaves) for argument in node.args]
+        options = {keyword.arg: _evaluate(keyword.value, leaves) for keyword in node.keywords}
+        try:
+            return FUNCTIONS[function.id](*arguments, **options)
+        except TypeError as error:  # wrong number or kind of arguments, in the engine's words
+            raise UsageError(f'{function.id}(): {error}') from None
     if kind is ast.Attribute:
         raise UsageError(f'attribute access ({ast.unparse(node)!r}) is not allowed')
     raise UsageError(f'{_describe(node)} is not allowed; use numbers, the given names, '
@@ -188,7 +198,8 @@ def _output_format(path):
 
 
 def draw_command(arguments):
-    from . import viz
+    from .draw import draw_dot
+    from .stepper import save_steps_html
 
     root = evaluate(arguments.expression, parse_assignments(arguments.assignments))
     if not arguments.output and not arguments.steps:
@@ -197,10 +208,11 @@ def draw_command(arguments):
         raise UsageError('--forward goes with --steps')
     output_format = _output_format(arguments.output) if arguments.output else None
     root.backward()
+    _refuse_non_finite(root)
     options = {'rankdir': arguments.rankdir, 'max_nodes': arguments.max_nodes}
     try:
         if arguments.output:
-            drawing = viz.draw_dot(root, color_grads=arguments.color_grads, **options)
+            drawing = draw_dot(root, color_grads=arguments.color_grads, **options)
             if output_format == 'dot':
                 data = drawing.source.encode('utf-8')
             else:
@@ -209,11 +221,24 @@ def draw_command(arguments):
             print(f'wrote {arguments.output}')
         if arguments.steps:
             direction = 'forward' if arguments.forward else 'backward'
-            _write(arguments.steps, viz.save_steps_html, root, arguments.steps, direction=direction,
+            _write(arguments.steps, save_steps_html, root, arguments.steps, direction=direction,
                    **options)
             print(f'wrote {arguments.steps}')
     except ValueError as error:  # too many nodes, with advice on what to do
         raise UsageError(str(error)) from None
+
+
+def _refuse_non_finite(root):
+    """A UsageError naming the first node (parents first) whose data, else whose grad, is nan or infinite."""
+    order = topo_order(root)
+    for what, attribute in (('value', 'data'), ('gradient', 'grad')):
+        for node in order:
+            number = getattr(node, attribute)
+            if not math.isfinite(number):
+                place = node.label or (node._rule.texts(node, lambda v: v.label or repr(v.data))[0]
+                                       if node._rule else repr(node.data))
+                raise UsageError(f'the {what} of {place} is {number!r}: nothing to draw '
+                                 f'(the engine gives IEEE results: nan out of a domain, inf at a pole)')
 
 
 def _write(path, writer, *arguments, **options):
@@ -226,7 +251,7 @@ def _write(path, writer, *arguments, **options):
 
 def main(argv=None):
     """Run the command line; returns the exit status."""
-    from .viz import GraphvizNotFoundError
+    from .draw import GraphvizNotFoundError
 
     try:
         arguments = _parser().parse_args(argv)
@@ -236,6 +261,9 @@ def main(argv=None):
     except UsageError as error:
         _fail(error)
         return 2
+    except KeyboardInterrupt:
+        _fail('interrupted')
+        return 130
     except GraphvizNotFoundError as error:
         _fail(f'{error} (an output ending in .dot needs no Graphviz)')
         return 1

@@ -9,13 +9,13 @@
 
 Modules (module.py), losses, optimizers, datasets, training (train.py),
 plots (plot.py: matplotlib is imported only when you plot) and model files
-(io.py). `python -m nn train` runs all of it from the command line;
+(model_file.py). `python -m nn train` runs all of it from the command line;
 `nn.Playground()` (playground.py) trains live in a notebook widget or, with
 `python -m nn playground`, in a browser page.
 """
 
 from . import datasets, losses, optim
-from .io import ModelFileError, load, save
+from .model_file import ModelFileError, load, save
 from .module import MLP, Layer, Module, Neuron
 from .playground import Playground
 from .plot import plot_decision_boundary, plot_history

@@ -44,7 +44,7 @@ from . import datasets as _datasets
 from . import losses as _losses
 from . import optim as _optim
 from .module import MLP
-from .train import _class_of, _loss_and_targets
+from .train import _cyclic_gc_paused, _loss_and_targets, _regularised, predicted_class
 
 DEFAULTS = {'dataset': 'moons', 'hidden': (16, 16), 'activation': 'relu', 'loss': 'hinge',
             'optimizer': 'adam', 'lr': 0.05, 'batch_size': None, 'n': 100, 'noise': 0.1, 'seed': 0}
@@ -143,7 +143,7 @@ class Playground:
                 options['noise'] = s['noise']
             self.X, self.y = _datasets.load(s['dataset'], **options)
             self.classes = _classes(s['dataset'])
-            outputs = 1 if self.classes == 2 and s['loss'] != 'cross_entropy' else self.classes
+            outputs = _losses.num_outputs(s['loss'], self.classes)
             self.model = MLP(2, [*s['hidden'], outputs], s['activation'], seed=s['seed'])
             self._loss_fn, self._targets = _loss_and_targets(s['loss'], self.y, self.model)
             self.optimizer = _optim.OPTIMIZERS[s['optimizer']](self.model.parameters(), lr=s['lr'])
@@ -375,9 +375,7 @@ class Playground:
         layers = self.model.layers
         hidden = [[] for _ in layers[:-1]]
         parameters = self.model.parameters()
-        gc_was_enabled = gc.isenabled()
-        gc.disable()  # as nn.fit: graphs are freed by reference counting
-        try:
+        with _cyclic_gc_paused():  # as nn.fit: graphs are freed by reference counting
             outputs = []
             for i in batch:
                 h = self.X[i]
@@ -388,19 +386,15 @@ class Playground:
                     if depth < len(hidden):
                         hidden[depth].append(h)
                 outputs.append(h[0] if len(h) == 1 else h)
-            total = self._loss_fn(outputs, [self._targets[i] for i in batch])
-            total = total + _losses.l2_penalty(parameters, L2)
+            total = _regularised(self._loss_fn(outputs, [self._targets[i] for i in batch]), parameters, L2)
             self.optimizer.zero_grad()
             total.backward()
             self.optimizer.step()
-            hits = sum(_class_of(out) == self.y[i] for out, i in zip(outputs, batch))
+            hits = sum(predicted_class(out) == self.y[i] for out, i in zip(outputs, batch))
             self.layer_stats = [_layer_stats(f'layers.{depth}', rows, s['activation'])
                                 for depth, rows in enumerate(hidden)]
             loss = total.data
             del outputs, hidden, total
-        finally:
-            if gc_was_enabled:
-                gc.enable()
         self.steps += 1
         self.history['loss'].append(loss)
         self.history['accuracy'].append(hits / len(batch))
@@ -415,8 +409,8 @@ class Playground:
         """(loss with the L2 term, accuracy) on the whole dataset, without a graph."""
         with no_grad():
             outputs = [self.model(x) for x in self.X]
-            loss = self._loss_fn(outputs, self._targets) + _losses.l2_penalty(self.model.parameters(), L2)
-            hits = sum(_class_of(out) == label for out, label in zip(outputs, self.y))
+            loss = _regularised(self._loss_fn(outputs, self._targets), self.model.parameters(), L2)
+            hits = sum(predicted_class(out) == label for out, label in zip(outputs, self.y))
         return loss.data, hits / len(self.y)
 
     def _parameters(self):
@@ -614,7 +608,7 @@ def _layered_layout(count, edges):
 
 
 def _classes(dataset):
-    return 3 if dataset in ('spirals', 'blobs') else 2
+    return 3 if dataset in _datasets.MULTICLASS else 2  # their default number of classes
 
 
 def _choice(what, value, choices):
@@ -868,7 +862,7 @@ def live_page():
     """The page `python -m nn playground` serves; script and style are fetched from the server."""
     return _page('<link rel="stylesheet" href="/playground.css">',
                  {'mode': 'live', 'palette': _palette()},
-                 '<script type="module" src="/playground.js"></script>')
+                 '<script type="module" src="/playground_live.js"></script>')
 
 
 def recording_page(frames):
@@ -896,7 +890,8 @@ def make_server(playground=None, host='127.0.0.1', port=8000):
     """A ThreadingHTTPServer serving `playground` (a new default one if None); not started.
 
     GET /                 the page
-    GET /playground.js    the front end (also the widget's), /playground.css its style
+    GET /playground.js    the front end (also the widget's), /playground.css its style,
+    GET /playground_live.js  the page's start: a model over the two requests below
     GET /api/state        the current state as JSON; ?since=V answers {"version": V} alone
                           if nothing changed since version V
     POST /api/command     a command (JSON, at most MAX_REQUEST_BYTES) -> its reply, 200 also
@@ -923,6 +918,8 @@ def make_server(playground=None, host='127.0.0.1', port=8000):
     server.static = {
         '/': (live_page().encode('utf-8'), 'text/html; charset=utf-8'),
         '/playground.js': (_web_text('playground.js').encode('utf-8'), 'text/javascript; charset=utf-8'),
+        '/playground_live.js': (_web_text('playground_live.js').encode('utf-8'),
+                                'text/javascript; charset=utf-8'),
         '/playground.css': (_web_text('playground.css').encode('utf-8'), 'text/css; charset=utf-8'),
     }
     bound_port = server.server_address[1]

@@ -54,8 +54,9 @@ def state(server):
 def test_serves_the_page_its_script_and_its_style(server):
     status, headers, page = request(server, 'GET', '/')
     assert status == 200 and headers['Content-Type'].startswith('text/html')
-    assert b'/playground.js' in page and b'"mode":"live"' in page
-    for path, kind in (('/playground.js', 'text/javascript'), ('/playground.css', 'text/css')):
+    assert b'/playground_live.js' in page and b'"mode":"live"' in page
+    for path, kind in (('/playground.js', 'text/javascript'), ('/playground_live.js', 'text/javascript'),
+                       ('/playground.css', 'text/css')):
         status, headers, data = request(server, 'GET', path)
         assert status == 200 and headers['Content-Type'].startswith(kind) and data
     for _, headers, _ in (request(server, 'GET', '/'), request(server, 'GET', '/api/state')):

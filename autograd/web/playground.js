@@ -1,7 +1,8 @@
 // The playground's front end: one ES module for the Jupyter widget (anywidget
-// calls render({ model, el })) and for the page `python -m nn playground`
-// serves or `Playground.save_html` writes (the end of this file starts it,
-// with a small model over HTTP/JSON or over recorded frames).
+// calls render({ model, el })), for the page `python -m nn playground` serves
+// (playground_live.js starts it there with a model over HTTP/JSON), and for
+// the page `Playground.save_html` writes (the end of this file starts it with
+// a model over the recorded frames; that page loads nothing else).
 //
 // The model holds `mode` ('live' or 'recording'), `palette` (autograd/web/
 // palette.json) and `state` (Playground.state() plus `running`). The page
@@ -10,7 +11,12 @@
 // the state; the layout of the graph is computed in Python, so a new frame
 // only changes numbers and colours.
 
-const SVG = 'http://www.w3.org/2000/svg';
+// The SVG namespace, as the HTML parser assigns it (rather than spelled out as a URL).
+const SVG = typeof document === 'undefined' ? null : (() => {
+  const holder = document.createElement('div');
+  holder.innerHTML = '<svg/>';
+  return holder.firstChild.namespaceURI;
+})();
 
 function make(tag, attributes = {}, parent = null, namespace = null) {
   const node = namespace ? document.createElementNS(namespace, tag) : document.createElement(tag);
@@ -513,10 +519,11 @@ function render({ model, el }) {
 }
 
 export default { render };
+export { Events };
 
 // ---------------------------------------------------------------------------
-// The page's models: the same interface as anywidget's (get, set,
-// save_changes, on, off, send), over HTTP or over recorded frames.
+// The pages' models: the same interface as anywidget's (get, set,
+// save_changes, on, off, send); the one over HTTP is in playground_live.js.
 
 class Events {
   constructor(values) {
@@ -544,57 +551,6 @@ class Events {
 
   emit(event, value) {
     for (const callback of this.listeners.get(event) || []) callback(value);
-  }
-}
-
-class ServerModel extends Events {
-  // Polls GET /api/state (answered at once, with the state only if it is new)
-  // and sends commands with POST /api/command; every tab shares the session.
-  constructor(boot) {
-    super({ mode: 'live', palette: boot.palette, state: null });
-    this.version = -1;
-    this.failed = false;
-  }
-
-  async send(content) {
-    let reply;
-    try {
-      const response = await fetch('/api/command', {
-        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(content),
-      });
-      reply = await response.json();
-    } catch (error) {
-      reply = { ok: false, error: 'the playground server does not answer (was it stopped?)' };
-    }
-    this.emit('msg:custom', { type: 'reply', ...reply });
-    await this.poll();
-  }
-
-  async poll() {
-    try {
-      const response = await fetch(`/api/state?since=${this.version}`);
-      const data = await response.json();
-      if (this.failed) this.emit('msg:custom', { type: 'reply', ok: true });
-      this.failed = false;
-      if (data.state && data.version !== this.version) {
-        this.version = data.version;
-        this.set('state', data.state);
-      }
-    } catch (error) {
-      if (!this.failed) {
-        this.emit('msg:custom', { type: 'reply', ok: false, error: 'the playground server does not answer (was it stopped?)' });
-      }
-      this.failed = true;
-    }
-  }
-
-  async start() {
-    for (;;) {
-      await this.poll();
-      const state = this.values.state;
-      // Fast while training, slowly while paused (another tab may change it).
-      await new Promise((resolve) => setTimeout(resolve, state && state.running ? 80 : 400));
-    }
   }
 }
 
@@ -639,7 +595,5 @@ class RecordingModel extends Events {
 const bootElement = typeof document === 'undefined' ? null : document.getElementById('playground-boot');
 if (bootElement) {
   const boot = JSON.parse(bootElement.textContent);
-  const model = boot.mode === 'recording' ? new RecordingModel(boot) : new ServerModel(boot);
-  render({ model, el: document.getElementById('playground') });
-  if (boot.mode !== 'recording') model.start();
+  if (boot.mode === 'recording') render({ model: new RecordingModel(boot), el: document.getElementById('playground') });
 }
