@@ -297,7 +297,8 @@ class Playground:
         `draw_dot(collapse=True)` draws it, and so is the loss's arithmetic;
         `full=True` shows every
         operation and weight. Returns {nodes: [{id, label, op, kind, data,
-        grad, x, y}], edges: [[tail, head, count]], width, height, full}.
+        grad, x, y}], edges: [[tail, head, count]], width, height, node_width,
+        node_height, full, point}; x and y are a node's top-left corner.
         """
         with self._lock:
             index = self.selected if index is None else index
@@ -331,6 +332,7 @@ class Playground:
             for node, (x, y) in zip(nodes, positions):
                 node['x'], node['y'] = x, y
             return {'nodes': nodes, 'edges': edges, 'width': width, 'height': height,
+                    'node_width': NODE_WIDTH, 'node_height': NODE_HEIGHT,
                     'full': bool(full), 'point': index}
 
     # -- the front ends
@@ -557,7 +559,7 @@ def _short_name(path):
 
 
 # Node boxes and gaps of the graph layout, in the page's pixels.
-NODE_WIDTH, NODE_HEIGHT, GAP_X, GAP_Y = 92, 50, 26, 8
+NODE_WIDTH, NODE_HEIGHT, GAP_X, GAP_Y = 90, 50, 18, 8
 
 
 def _layered_layout(count, edges):

@@ -297,7 +297,7 @@ class GraphPanel {
       class: 'pg-graph-svg', width: String(graph.width + 2 * pad), height: String(graph.height + 2 * pad),
       viewBox: `${-pad} ${-pad} ${graph.width + 2 * pad} ${graph.height + 2 * pad}`,
     }, this.box);
-    const width = 92, height = 50; // NODE_WIDTH, NODE_HEIGHT in nn/playground.py
+    const width = graph.node_width, height = graph.node_height;
     const edges = svg('g', { class: 'pg-edges' }, drawing);
     for (const [tail, head, count] of graph.edges) {
       const a = graph.nodes[tail], b = graph.nodes[head];
