@@ -9,16 +9,19 @@
 
 Modules (module.py), losses, optimizers, datasets, training (train.py),
 plots (plot.py: matplotlib is imported only when you plot) and model files
-(model_file.py). `python -m nn train` runs all of it from the command line.
+(model_file.py). `python -m nn train` runs all of it from the command line;
+`nn.Playground()` (playground.py) trains live in a notebook widget or, with
+`python -m nn playground`, in a browser page.
 """
 
 from . import datasets, losses, optim
 from .model_file import ModelFileError, load, save
 from .module import MLP, Layer, Module, Neuron
+from .playground import Playground
 from .plot import plot_decision_boundary, plot_history
 from .train import History, accuracy, fit, predict
 
 
 __all__ = ['Module', 'Neuron', 'Layer', 'MLP', 'fit', 'predict', 'accuracy', 'History',
            'save', 'load', 'ModelFileError', 'plot_decision_boundary', 'plot_history',
-           'datasets', 'losses', 'optim']
+           'datasets', 'losses', 'optim', 'Playground']

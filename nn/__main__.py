@@ -136,6 +136,7 @@ def build_parser(prog=None):
                        help='output folder; default: runs/<dataset>')
     train.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True,
                        help='show a progress bar')
+    add_playground_parser(commands)
     return parser
 
 
@@ -152,7 +153,9 @@ def main(argv=None):
     try:
         args = build_parser(prog).parse_args(argv)
         if args.command is None:
-            raise UsageError('choose a command: train')
+            raise UsageError('choose a command: train, playground')
+        if args.command == 'playground':
+            return run_playground(args, prog)
         return _train(args)
     except UsageError as error:
         _fail(prog, error)
@@ -166,6 +169,78 @@ def main(argv=None):
     except Exception as error:  # a bug: still one line, never a traceback
         _fail(prog, f'internal error ({type(error).__name__}): {error}')
         return EXIT_FAILED
+
+
+# --------------------------------------------------------------------------
+# python -m nn playground
+
+
+def add_playground_parser(commands):
+    """The `playground` subcommand: serve the live training page (nn/playground.py)."""
+    play = commands.add_parser(
+        'playground', help='watch a network learn, live, in the browser',
+        description=('Serve the playground page on this machine and open it in the browser: '
+                     'Play, Step and Reset training, change the learning rate, dataset and '
+                     'architecture, click a point to see its computation graph. Settings given '
+                     'here are the starting ones; the page can change them. Ctrl-C stops it.'),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    play.add_argument('--port', type=_int, default=8000, help='port to listen on (0: any free port)')
+    play.add_argument('--host', default='127.0.0.1',
+                      help='address to listen on; anything but localhost lets other machines in')
+    play.add_argument('--no-browser', action='store_true', help='do not open a browser')
+    play.add_argument('--record', default=None, metavar='FILE',
+                      help='on exit, save the run as one HTML page with a slider (opens offline)')
+    # Checked by nn.playground.check_settings, the same rules as the page's form.
+    for name, default, text in [
+            ('dataset', 'moons', 'moons, circles, xor, spirals or blobs'),
+            ('hidden', '16,16', 'hidden layer sizes, comma-separated'),
+            ('activation', 'relu', 'relu, tanh or sigmoid'),
+            ('loss', 'hinge', 'hinge, bce, mse or cross_entropy (cross_entropy for 3 classes)'),
+            ('optimizer', 'adam', 'adam or sgd'),
+            ('lr', '0.05', 'learning rate'),
+            ('batch-size', None, 'points per step; default: all'),
+            ('n', '100', 'number of points'),
+            ('noise', '0.1', "the dataset's noise"),
+            ('seed', '0', 'seed of the data and the initial weights')]:
+        play.add_argument(f'--{name}', default=default, help=text)
+
+
+def run_playground(args, prog):
+    """Check the settings, then serve until Ctrl-C; errors are one line, never a traceback."""
+    from .playground import DEFAULTS, Playground, SettingsError, serve
+
+    given = {'dataset': args.dataset, 'hidden': args.hidden, 'activation': args.activation,
+             'loss': args.loss, 'optimizer': args.optimizer, 'lr': args.lr,
+             'batch_size': args.batch_size, 'n': args.n, 'noise': args.noise, 'seed': args.seed}
+    try:
+        playground = Playground()
+        # Only options that differ from the defaults count as asked for (3 spirals
+        # then train with cross_entropy unless --loss says otherwise).
+        playground.configure(**{name: value for name, value in given.items()
+                                if value != _default_text(DEFAULTS[name])})
+        if args.record is not None:
+            _check_writable(os.path.dirname(os.path.abspath(args.record)))
+        serve(playground, host=args.host, port=args.port, open_browser=not args.no_browser,
+              record=args.record)
+    except SettingsError as error:
+        print(f'{prog} playground: error: {error}', file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if getattr(error, 'errno', None) in (98, 48, 10048):  # address in use (Linux, macOS, Windows)
+            reason = f'port {args.port} is in use; try another with --port'
+        print(f'{prog} playground: error: {reason}', file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f'{prog} playground: interrupted', file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def _default_text(value):
+    if isinstance(value, tuple):
+        return ','.join(map(str, value))
+    return None if value is None else str(value)
 
 
 def _fail(prog, message):
