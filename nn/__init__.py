@@ -13,12 +13,13 @@ plots (plot.py: matplotlib is imported only when you plot) and model files
 """
 
 from . import datasets, losses, optim
+from .gpt import GPT
 from .io import ModelFileError, load, save
 from .module import MLP, Layer, Module, Neuron
 from .plot import plot_decision_boundary, plot_history
 from .train import History, accuracy, fit, predict
 
 
-__all__ = ['Module', 'Neuron', 'Layer', 'MLP', 'fit', 'predict', 'accuracy', 'History',
+__all__ = ['Module', 'Neuron', 'Layer', 'MLP', 'GPT', 'fit', 'predict', 'accuracy', 'History',
            'save', 'load', 'ModelFileError', 'plot_decision_boundary', 'plot_history',
            'datasets', 'losses', 'optim']

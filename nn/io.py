@@ -23,6 +23,7 @@ from numbers import Real
 
 from autograd._files import write_atomically
 
+from .gpt import GPT
 from .module import ACTIVATIONS, INITS, MLP, Layer, Neuron
 
 FORMAT = 'backprop-lab-model'
@@ -126,7 +127,9 @@ def _architecture(model):
                 'activation': model.activation}
     if isinstance(model, Neuron):
         return {'type': 'Neuron', 'nin': model.nin, 'activation': model.activation, 'init': model.init}
-    raise TypeError(f'save: can only save a Neuron, Layer or MLP, got {type(model).__name__}')
+    if isinstance(model, GPT):
+        return {'type': 'GPT', **model.architecture()}
+    raise TypeError(f'save: can only save a Neuron, Layer or MLP (or a GPT), got {type(model).__name__}')
 
 
 def _build(architecture):
@@ -136,9 +139,10 @@ def _build(architecture):
         'MLP': ('nin', 'nouts', 'activation', 'output_activation', 'init'),
         'Layer': ('nin', 'nout', 'activation'),
         'Neuron': ('nin', 'activation', 'init'),
+        'GPT': ('vocab_size', 'n_embd', 'n_head', 'n_layer', 'block_size'),
     }
     if kind not in fields:
-        raise ValueError(f'unknown model type {kind!r} (expected MLP, Layer or Neuron)')
+        raise ValueError(f'unknown model type {kind!r} (expected MLP, Layer, Neuron or GPT)')
     missing = [field for field in fields[kind] if field not in architecture]
     if missing:
         raise ValueError(f'{kind} needs "{missing[0]}"')
@@ -150,6 +154,8 @@ def _build(architecture):
         raise ValueError(f'"init" must be one of {", ".join(INITS)}, got {get("init")!r}')
     # seed=0 only makes the constructor cheap and deterministic: every
     # parameter is overwritten from the file.
+    if kind == 'GPT':
+        return GPT(**{field: get(field) for field in fields['GPT']}, seed=0)
     if kind == 'MLP':
         if not isinstance(get('nouts'), list):
             raise TypeError(f'"nouts" must be a list of layer sizes, got {get("nouts")!r}')
