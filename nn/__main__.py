@@ -130,6 +130,7 @@ def build_parser(prog=None):
                        help='output folder; default: runs/<dataset>')
     train.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True,
                        help='show a progress bar')
+    _add_gpt_command(commands, _DefaultsShown)
     return parser
 
 
@@ -141,9 +142,9 @@ def main(argv=None):
     parser = build_parser(prog)
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.error('choose a command: train')
+        parser.error('choose a command: train, gpt')
     try:
-        return _train(args, parser)
+        return _gpt(args) if args.command == 'gpt' else _train(args, parser)
     except KeyboardInterrupt:
         print(f'{prog}: interrupted', file=sys.stderr)
         return 130
@@ -264,6 +265,64 @@ def _write_graph(model, x, path):
     model.zero_grad()
     write_atomically(path, svg)
     return None
+
+
+# --------------------------------------------------------------------------
+# python -m nn gpt
+
+
+def _add_gpt_command(commands, formatter_class):
+    gpt = commands.add_parser(
+        'gpt', help='train a GPT made of Values on first names, then make up new ones',
+        description=('Train nn.GPT (microgpt\'s model: 4,192 parameters, one name per step, Adam '
+                     'with a linearly decaying learning rate) on the 5,163 first names of the 1990 '
+                     'US Census, print names sampled from it, and write model.json and loss.png '
+                     'into the output folder. Steps replay a traced program unless --eager.'),
+        formatter_class=formatter_class)
+    gpt.add_argument('--steps', type=_positive_int, default=1000, help='number of training steps (names)')
+    gpt.add_argument('--seed', type=_int, default=0,
+                     help='seed for the order of the names, the initial weights and the samples')
+    gpt.add_argument('--temperature', type=_number(0.0, False), default=0.5,
+                     help='sampling temperature: lower picks likelier letters')
+    gpt.add_argument('--samples', type=_positive_int, default=20, metavar='N',
+                     help='how many names to sample after training')
+    gpt.add_argument('-o', '--out', default=os.path.join('runs', 'gpt'), metavar='FOLDER',
+                     help='output folder')
+    gpt.add_argument('--eager', action='store_true',
+                     help='build every step\'s graph anew instead of replaying a traced program')
+    gpt.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True,
+                     help='show a progress bar')
+
+
+def _gpt(args):
+    import nn
+    from nn import gpt
+
+    _check_writable(args.out)
+    words = nn.datasets.names(seed=args.seed)
+    model = nn.GPT(gpt.VOCAB_SIZE, seed=args.seed)
+    eager = args.eager or not gpt.traceable()
+    mode = 'eager' if eager else 'traced'
+    if not args.eager and eager:
+        mode += ' (this engine has no autograd.trace)'
+    print(f'{len(words)} names | {model!r} | Adam, {args.steps} steps, {mode}')
+    started = time.perf_counter()
+    losses = gpt.train(model, words, steps=args.steps, eager=eager, progress=args.progress)
+    seconds = time.perf_counter() - started
+    recent = losses[-50:]
+    if not all(math.isfinite(loss) for loss in recent):
+        raise ValueError('training diverged (the loss is not finite)')
+    print(f'loss {losses[0]:.3f} at the first step, {sum(recent) / len(recent):.3f} '
+          f'over the last {len(recent)}')
+    print(f'{args.samples} names sampled at temperature {args.temperature:g}:')
+    for name in model.sample(count=args.samples, temperature=args.temperature, seed=args.seed):
+        print(f'  {name}')
+    nn.save(model, os.path.join(args.out, 'model.json'))
+    _save_figure(gpt.plot_losses(losses, title=f'GPT on names: {args.steps} steps'),
+                 os.path.join(args.out, 'loss.png'))
+    print(f'wrote model.json, loss.png to {args.out}{os.sep}')
+    print(f'trained {args.steps} steps in {seconds:.1f} s ({1e3 * seconds / args.steps:.1f} ms/step)')
+    return 0
 
 
 if __name__ == '__main__':

@@ -302,3 +302,49 @@ def test_encode_refuses_what_is_not_a_name(name):
 def test_encode_and_decode():
     assert gpt.encode('ada') == [26, 0, 3, 0, 26]
     assert gpt.decode([26, 0, 3, 0, 26]) == 'ada'
+
+
+# --------------------------------------------------------------------------
+# python -m nn gpt
+
+
+def run_cli(args, cwd):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, '-m', 'nn', 'gpt', *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_trains_samples_and_writes_its_files(tmp_path):
+    import re
+
+    result = run_cli(['--steps', '3', '--samples', '4', '--temperature', '0.8', '--seed', '2',
+                      '--eager', '--no-progress'], tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert re.fullmatch(r'trained 3 steps in \d+\.\d s \(\d+\.\d ms/step\)', lines[-1])
+    start = lines.index('4 names sampled at temperature 0.8:')
+    samples = [line.strip() for line in lines[start + 1:start + 5]]
+    assert all(set(name) <= set(string.ascii_lowercase) for name in samples)
+    folder = tmp_path / 'runs' / 'gpt'
+    assert (folder / 'loss.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    model = nn.load(folder / 'model.json')
+    assert isinstance(model, nn.GPT) and model.num_parameters() == 4192
+    # the samples printed are the saved model's, drawn with the seed
+    assert model.sample(count=4, temperature=0.8, seed=2) == samples
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--steps', '0'], 'argument --steps: must be a positive integer, got 0'),
+    (['--temperature', '-1'], 'argument --temperature: must be a finite number > 0'),
+    (['--samples', 'many'], "argument --samples: expected a positive integer, got 'many'"),
+    (['--seed', '1.5'], "argument --seed: expected an integer, got '1.5'"),
+    (['--bogus'], 'unrecognized arguments: --bogus'),
+])
+def test_cli_bad_arguments_get_one_line_errors(tmp_path, args, message):
+    result = run_cli(args, tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ''
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
+    assert not (tmp_path / 'runs').exists()
