@@ -18,8 +18,12 @@ Where things are:
 * `grad`, `value_and_grad`, `hessian`, `jvp`, `jacobian` (functional.py):
   higher-order derivatives and forward mode.
 * `explain` (explain.py): a gradient as a sum over paths.
-* `draw_dot`, `backward_steps` (viz.py): drawings and the step-by-step
-  backward pass; `autograd.viz` also has the HTML and Jupyter steppers.
+* `draw_dot` (draw.py): a graph as a Graphviz drawing.
+* `backward_steps`, `forward_steps` (steps.py): backprop and the forward
+  pass one node at a time, as records that can be drawn.
+* `save_steps_html`, `stepper` (stepper.py): those steps behind a slider, in
+  one self-contained HTML file or a Jupyter widget; the page's script and
+  style are autograd/web/stepper.js and stepper.css.
 
 None of these imports graphviz, IPython or numpy until a drawing is made.
 """
@@ -32,10 +36,12 @@ from .engine import (
 from .explain import explain
 from .functional import grad, hessian, jacobian, jvp, value_and_grad
 from .gradcheck import gradcheck
-from .viz import backward_steps, draw_dot
+from .draw import draw_dot
+from .steps import backward_steps, forward_steps
+from .stepper import save_steps_html, stepper
 
 __all__ = ['Value', 'no_grad', 'is_grad_enabled', 'primitive', 'detect_anomaly',
            'exp', 'log', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'leaky_relu', 'sqrt', 'softplus',
            'maximum', 'minimum',
            'gradcheck', 'grad', 'value_and_grad', 'hessian', 'jvp', 'jacobian', 'explain',
-           'draw_dot', 'backward_steps']
+           'draw_dot', 'backward_steps', 'forward_steps', 'save_steps_html', 'stepper']

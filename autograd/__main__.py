@@ -10,7 +10,10 @@ abs, softplus, leaky_relu, clamp, max, min: engine.FUNCTIONS) are allowed.
 An expression whose value or gradient is not finite (log(0), 1/(x-x)) is
 refused, naming the first operation that made a nan or an infinity.
 Anything else is refused with a one-line message and exit status 2; other
-failures (a missing Graphviz, a file that cannot be written) exit with 1.
+failures (a missing Graphviz, a file that cannot be written) exit with 1,
+Ctrl-C with 130. The same convention as `python -m nn`: every error is one
+line on stderr, `autograd: error: MESSAGE`, never a traceback, and usage
+errors (argparse's own included) go through `UsageError`.
 """
 
 import argparse
@@ -195,7 +198,8 @@ def _output_format(path):
 
 
 def draw_command(arguments):
-    from . import viz
+    from .draw import draw_dot
+    from .stepper import save_steps_html
 
     root = evaluate(arguments.expression, parse_assignments(arguments.assignments))
     if not arguments.output and not arguments.steps:
@@ -208,7 +212,7 @@ def draw_command(arguments):
     options = {'rankdir': arguments.rankdir, 'max_nodes': arguments.max_nodes}
     try:
         if arguments.output:
-            drawing = viz.draw_dot(root, color_grads=arguments.color_grads, **options)
+            drawing = draw_dot(root, color_grads=arguments.color_grads, **options)
             if output_format == 'dot':
                 data = drawing.source.encode('utf-8')
             else:
@@ -217,7 +221,7 @@ def draw_command(arguments):
             print(f'wrote {arguments.output}')
         if arguments.steps:
             direction = 'forward' if arguments.forward else 'backward'
-            _write(arguments.steps, viz.save_steps_html, root, arguments.steps, direction=direction,
+            _write(arguments.steps, save_steps_html, root, arguments.steps, direction=direction,
                    **options)
             print(f'wrote {arguments.steps}')
     except ValueError as error:  # too many nodes, with advice on what to do
@@ -247,7 +251,7 @@ def _write(path, writer, *arguments, **options):
 
 def main(argv=None):
     """Run the command line; returns the exit status."""
-    from .viz import GraphvizNotFoundError
+    from .draw import GraphvizNotFoundError
 
     try:
         arguments = _parser().parse_args(argv)
@@ -257,6 +261,9 @@ def main(argv=None):
     except UsageError as error:
         _fail(error)
         return 2
+    except KeyboardInterrupt:
+        _fail('interrupted')
+        return 130
     except GraphvizNotFoundError as error:
         _fail(f'{error} (an output ending in .dot needs no Graphviz)')
         return 1

@@ -253,20 +253,32 @@ def local_derivatives(node, as_values=False):
     be a plain number where the derivative is constant, e.g. 1.0 for `+`), so
     that a gradient built from them can be differentiated again.
     """
-    rule = node._rule
-    if rule is None:
+    if node._rule is None:
         return ()
-    operands = arguments(node)
+    const = node._const
+    if type(const) is tuple:  # numbers among several operands: keep the Values' entries
+        operands = arguments(node)
+        found = _partials(node, operands, as_values)
+        return tuple(d for d, x in zip(found, operands) if isinstance(x, Value))
+    # The Values come first; a built-in's number operand, last, has no entry.
+    operands = node._prev if const is None else (*node._prev, const)
+    return tuple(_partials(node, operands, as_values))
+
+
+def _partials(node, operands, as_values):
+    """`node._rule.partials` on the node and its operands, as Values or as floats."""
+    rule = node._rule
     if as_values:
-        found = rule.partials(node, *operands)
-    else:
-        # The same formula on fresh leaves under no_grad, so that a zero
-        # divisor or an overflow gives the IEEE answer the operations give.
+        return rule.partials(node, *operands)
+    floats = [x.data if type(x) is Value else x for x in operands]
+    try:
+        return rule.partials(node.data, *floats)
+    except (ZeroDivisionError, OverflowError):
+        # Python raised where IEEE 754 has an answer (1 / 0.0): the same
+        # formula on fresh leaves, whose operations follow IEEE.
         with no_grad():
-            found = rule.partials(Value(node.data), *(Value(x.data) if isinstance(x, Value) else x
-                                                      for x in operands))
-        found = [x.data if isinstance(x, Value) else float(x) for x in found]
-    return tuple(d for d, x in zip(found, operands) if isinstance(x, Value))
+            found = rule.partials(Value(node.data), *(Value(x) for x in floats))
+        return [x.data if isinstance(x, Value) else x for x in found]
 
 
 # --------------------------------------------------------------------------
@@ -520,6 +532,11 @@ def _power(base, exponent):
     return math.nan if type(result) is complex else result
 
 
+def _pow(x, exponent):
+    """x ** exponent for a Value (a node) or a float (IEEE: nan, not a complex number)."""
+    return x ** exponent if isinstance(x, Value) else _power(x, exponent)
+
+
 def _power_derivative_float(base, exponent):
     """d/dx x**c at x = base, c = exponent: c * x**(c-1), except that x**0 is
     constant (slope 0, even at 0). At x = 0 the slope is 0 for c > 1, 1 for
@@ -554,7 +571,7 @@ def _rpow_const_backward(out):
     out._prev[0].grad += _log(out._const) * out.data * out.grad
 
 
-POW = Rule('**', _power, _pow_backward, lambda out, a, b: (b * a ** (b - 1.0), log(a) * out),
+POW = Rule('**', _power, _pow_backward, lambda out, a, b: (b * _pow(a, b - 1.0), log(a) * out),
            ('a', 'b'), '{a} ** {b}', ('({b} * {a}**({b} - 1))', '(log({a}) * {out})'))
 POW_CONST = Rule('**{}', _power, _pow_const_backward, lambda out, a, c: (_power_derivative(a, c),),
                  ('a', 'c'), '{a} ** {c}', ('({c} * {a}**{c1})',))
@@ -906,6 +923,9 @@ def primitive(name, forward, partials):
         if not callable(function):
             raise TypeError(f'primitive {name!r}: {role} must be a function, got {type(function).__name__}')
     operand_names = _positional_names(name, 'forward', forward)
+    if operand_names is None:
+        raise TypeError(f'primitive {name!r}: cannot read the parameters of forward; '
+                        f'wrap it, e.g. lambda x, y: math.hypot(x, y)')
     arity = len(operand_names)
     if arity == 0:
         raise TypeError(f'primitive {name!r}: forward must take at least one operand')

@@ -25,6 +25,7 @@ it is fast, and why it is worth seeing the sum written out once.
 
 import math
 
+from ._validate import check_int
 from .engine import Value, local_derivatives
 from .graph import topo_order
 
@@ -37,18 +38,18 @@ class Path:
 
     `nodes` runs from x to root. `operands[k]` is the position (0-based) in
     `nodes[k + 1]._prev` through which the k-th edge enters, which tells the
-    two edges of `a + a` apart. `factors[k]` is that edge's local derivative
-    d(nodes[k + 1])/d(nodes[k]) and `product` is the product of the factors:
+    two edges of `a + a` apart. `local_derivatives[k]` is that edge's local derivative
+    d(nodes[k + 1])/d(nodes[k]) and `product` is their product:
     this path's share of the gradient.
     """
 
-    __slots__ = ('nodes', 'operands', 'factors', 'product')
+    __slots__ = ('nodes', 'operands', 'local_derivatives', 'product')
 
-    def __init__(self, nodes, operands, factors):
+    def __init__(self, nodes, operands, local_derivatives):
         self.nodes = nodes
         self.operands = operands
-        self.factors = factors
-        self.product = math.prod(factors)
+        self.local_derivatives = local_derivatives
+        self.product = math.prod(local_derivatives)
 
     def __repr__(self):
         return f'Path({_describe_path(self)}: product={self.product!r})'
@@ -95,8 +96,8 @@ class Explanation:
                    f'of the product of the local derivatives along it')
         rows = [('#', 'path', 'local derivatives', 'product')]
         for number, path in enumerate(self.paths, 1):
-            factors = _elide([f'{factor:.4g}' for factor in path.factors], ' * ')
-            rows.append((str(number), _describe_path(path), factors or '(none)', f'{path.product:.6g}'))
+            locals_text = _elide([f'{local:.4g}' for local in path.local_derivatives], ' * ')
+            rows.append((str(number), _describe_path(path), locals_text or '(none)', f'{path.product:.6g}'))
         rows.append(('', 'total', '', f'{self.total:.6g}'))
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         lines = [heading, '']
@@ -117,9 +118,7 @@ class Explanation:
         if path is None:
             chosen = self.paths
         else:
-            if isinstance(path, bool) or not isinstance(path, int) or not 1 <= path <= len(self.paths):
-                raise ValueError(
-                    f'draw: path must be a path number from 1 to {len(self.paths)}, got {path!r}')
+            check_int('draw', 'path', path, minimum=1, maximum=len(self.paths))
             chosen = [self.paths[path - 1]]
         highlight = []
         seen = set()
@@ -128,7 +127,7 @@ class Explanation:
                 if node not in seen:
                     seen.add(node)
                     highlight.append(node)
-        from .viz import draw_dot  # graphviz is a heavy import: only when drawing
+        from .draw import draw_dot  # graphviz is a heavy import: only when drawing
         return draw_dot(self.root, highlight=tuple(highlight), **options)
 
 
@@ -150,8 +149,7 @@ def explain(root, x, max_paths=1000):
         raise TypeError(f'explain: root must be a Value, got {type(root).__name__}: {root!r}')
     if not isinstance(x, Value):
         raise TypeError(f'explain: x must be a Value, got {type(x).__name__}: {x!r}')
-    if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 1:
-        raise ValueError(f'explain: max_paths must be a positive whole number, got {max_paths!r}')
+    check_int('explain', 'max_paths', max_paths, minimum=1)
 
     order = topo_order(root)
     # The uses of each node: (child, operand position), one per edge.
@@ -180,32 +178,32 @@ def explain(root, x, max_paths=1000):
     # Depth-first, with an explicit stack (a chain may be a million nodes
     # deep). Each entry carries its path so far as a linked list
     # (previous link, child, operand), so extending a path copies nothing.
-    partials = {}
+    known = {}  # node -> its local derivatives, computed once
     paths = []
     stack = [(x, None)]
     while stack:
         node, link = stack.pop()
         if node is root:
-            paths.append(_unlink(x, link, partials))
+            paths.append(_unlink(x, link, known))
             continue
         for child, position in reversed(uses[node]):  # reversed: pop in operand order
             stack.append((child, (link, child, position)))
     return Explanation(root, x, paths)
 
 
-def _unlink(x, link, partials):
+def _unlink(x, link, known):
     """The Path that the linked list `link` (ending at root) spells out from x."""
     steps = []
     while link is not None:
         link, child, position = link
         steps.append((child, position))
     steps.reverse()
-    factors = []
+    along = []
     for child, position in steps:
-        if child not in partials:
-            partials[child] = local_derivatives(child)
-        factors.append(partials[child][position])
-    return Path((x, *(child for child, _ in steps)), tuple(p for _, p in steps), tuple(factors))
+        if child not in known:
+            known[child] = local_derivatives(child)
+        along.append(known[child][position])
+    return Path((x, *(child for child, _ in steps)), tuple(p for _, p in steps), tuple(along))
 
 
 # --------------------------------------------------------------------------

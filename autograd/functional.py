@@ -26,8 +26,7 @@ Functions passed to `hessian`, `jvp` and `jacobian` take one `Value` per
 input, `f(x0, x1, ...)`, as with `gradcheck`.
 """
 
-from numbers import Real
-
+from ._validate import check_list, check_real, is_real
 from .engine import Value, is_grad_enabled, local_derivatives
 from .graph import topo_order
 
@@ -45,21 +44,21 @@ def grad(output, inputs, create_graph=False):
         >>> grad(dx, [x])                                # 6 x
         [18.0]
 
-    The chain rule, run backwards: the adjoint of the output is 1, and each
-    node, visited after every node that uses it, passes adjoint * d(node)/
-    d(parent) on to each parent, where contributions add up:
-        adjoint(parent) = sum over edges parent -> child of
-                          adjoint(child) * d(child)/d(parent).
-    The adjoints live in a dict of this call, so nobody's `.grad` changes.
+    The chain rule, run backwards: the grad of the output is 1, and each
+    node, visited after every node that uses it, passes grad * d(node)/
+    d(parent) (its local derivative) on to each parent, where contributions add up:
+        grad(parent) = sum over edges parent -> child of
+                       grad(child) * d(child)/d(parent).
+    These grads live in a dict of this call, so nobody's `.grad` changes.
 
-    Without `create_graph` the result is a list of floats. With it, adjoints
+    Without `create_graph` the result is a list of floats. With it, grads
     are computed with Value arithmetic from the local derivatives as Values,
     so the result is a list of Values that depend on the graph (and can be
     differentiated again, to any order). Such a result may be a node of the
     original graph itself: d(x*y)/dx is `y`. An input the output does not
     depend on gets 0.0 (a new leaf `Value(0.0)` with `create_graph`).
 
-    An input may also be an interior node: its gradient is then the adjoint
+    An input may also be an interior node: its gradient is then the grad
     that flows back into it, d(output)/d(node) along the paths through it.
     """
     if isinstance(output, (list, tuple)):
@@ -81,47 +80,46 @@ def grad(output, inputs, create_graph=False):
                 depends_on_input.add(node)
                 break
 
-    adjoint = {output: 1.0}
+    grads = {output: 1.0}
     for node in reversed(order):
-        if node._rule is None or node not in depends_on_input or node not in adjoint:
+        if node._rule is None or node not in depends_on_input or node not in grads:
             continue
-        node_adjoint = adjoint[node]
-        partials = local_derivatives(node, as_values=create_graph)
-        for parent, partial in zip(node._prev, partials):
+        out_grad = grads[node]
+        for parent, local in zip(node._prev, local_derivatives(node, as_values=create_graph)):
             if parent not in depends_on_input:
                 continue
             if create_graph:
-                contribution = _times(node_adjoint, partial)
+                contribution = _times(out_grad, local)
                 if contribution is None:
                     continue
             else:
-                contribution = node_adjoint * partial
-            if parent in adjoint:
-                adjoint[parent] = adjoint[parent] + contribution
+                contribution = out_grad * local
+            if parent in grads:
+                grads[parent] = grads[parent] + contribution
             else:
-                adjoint[parent] = contribution
+                grads[parent] = contribution
 
-    gradients = [adjoint.get(x, 0.0) for x in inputs]
+    gradients = [grads.get(x, 0.0) for x in inputs]
     if create_graph:
         gradients = [g if isinstance(g, Value) else Value(g) for g in gradients]
     return gradients
 
 
-def _times(adjoint, partial):
-    """adjoint * partial, without building nodes for a factor of 1 (None for 0).
+def _times(out_grad, local):
+    """out_grad * local, without building nodes for a factor of 1 (None for 0).
 
     Either factor may be a float (a constant derivative, or the output's own
-    adjoint 1.0) or a Value. Skipping the trivial products keeps the graph of
+    grad 1.0) or a Value. Skipping the trivial products keeps the graph of
     a gradient as small as the expression a person would write.
     """
-    if type(partial) is float:
-        if partial == 0.0:
+    if type(local) is float:
+        if local == 0.0:
             return None
-        if partial == 1.0:
-            return adjoint
-    if type(adjoint) is float and adjoint == 1.0:
-        return partial
-    return adjoint * partial
+        if local == 1.0:
+            return out_grad
+    if type(out_grad) is float and out_grad == 1.0:
+        return local
+    return out_grad * local
 
 
 def value_and_grad(f, points):
@@ -221,8 +219,7 @@ def _push_tangents(order, seed):
             # what makes a jacobian column cheap where f ignores that input).
             tangent[node] = 0.0
             continue
-        partials = local_derivatives(node)
-        tangent[node] = sum(p * t for p, t in zip(partials, parent_tangents))
+        tangent[node] = sum(local * t for local, t in zip(local_derivatives(node), parent_tangents))
     return tangent
 
 
@@ -273,20 +270,10 @@ def jacobian(f, inputs, mode='reverse'):
 # Checking arguments
 
 
-def _is_number(x):
-    return isinstance(x, Real) and not isinstance(x, bool)
-
-
-def _as_list(items, function, name):
-    if isinstance(items, (Value, str, bytes)) or not hasattr(items, '__iter__'):
-        raise TypeError(f'{function}: {name} must be a list, got {type(items).__name__}: {items!r}')
-    return list(items)
-
-
 def _as_value_list(items, function, name):
     if isinstance(items, Value):
         raise TypeError(f'{function}: {name} must be a list of Values; write [x], not x')
-    items = _as_list(items, function, name)
+    items = check_list(function, name, items)
     for i, item in enumerate(items):
         if not isinstance(item, Value):
             raise TypeError(f'{function}: {name}[{i}] must be a Value, '
@@ -295,17 +282,13 @@ def _as_value_list(items, function, name):
 
 
 def _numbers(items, function, name):
-    items = _as_list(items, function, name)
-    for i, item in enumerate(items):
-        if not _is_number(item):
-            raise TypeError(f'{function}: {name}[{i}] must be a number, '
-                            f'got {type(item).__name__}: {item!r}')
-    return [float(item) for item in items]
+    items = check_list(function, name, items)
+    return [check_real(function, f'{name}[{i}]', item, finite=False) for i, item in enumerate(items)]
 
 
 def _leaves(points, function, name='inputs'):
     """Fresh leaves x0, x1, ... holding `points` (numbers, or Values whose data is used)."""
-    points = _as_list(points, function, name)
+    points = check_list(function, name, points)
     numbers = [point.data if isinstance(point, Value) else point for point in points]
     numbers = _numbers(numbers, function, name)
     if not is_grad_enabled():
@@ -317,7 +300,7 @@ def _call_scalar(f, leaves, function):
     if not callable(f):
         raise TypeError(f'{function}: f must be a function, got {type(f).__name__}: {f!r}')
     out = f(*leaves)
-    if not (isinstance(out, Value) or _is_number(out)):
+    if not (isinstance(out, Value) or is_real(out)):
         raise TypeError(f'{function}: f must return a scalar Value, got {type(out).__name__}: {out!r}')
     return out
 
@@ -327,11 +310,11 @@ def _call_vector(f, leaves, function):
     if not callable(f):
         raise TypeError(f'{function}: f must be a function, got {type(f).__name__}: {f!r}')
     out = f(*leaves)
-    if isinstance(out, Value) or _is_number(out):
+    if isinstance(out, Value) or is_real(out):
         return [out], True
     if isinstance(out, (list, tuple)):
         for i, item in enumerate(out):
-            if not (isinstance(item, Value) or _is_number(item)):
+            if not (isinstance(item, Value) or is_real(item)):
                 raise TypeError(f'{function}: f returned a list whose item {i} is not a Value: '
                                 f'{type(item).__name__}: {item!r}')
         return list(out), False

@@ -1,13 +1,22 @@
 """`gradcheck`: compare reverse-mode gradients with central differences.
 
-The central difference (f(x + eps) - f(x - eps)) / (2 eps) has error
-O(eps**2) from the Taylor series, plus rounding error of about
-eps_machine * |f| / eps, so eps = 1e-6 balances the two for values of
-order one. It needs two evaluations of f per input, where backward needs
-one pass for all of them: that is the classic argument for backprop.
+The central difference (f(x + eps) - f(x - eps)) / (2 eps) has a
+truncation error of about eps**2 |f'''(x)| / 6 (Taylor series) and a
+rounding error of about eps_machine |f(x)| / eps. For values and
+derivatives of order one the two balance near eps = eps_machine**(1/3),
+about 6e-6 in double precision; the default eps = 1e-6 is the conventional
+choice, of that order. It needs two evaluations of f
+per input, where backward needs one pass for all of them: that is the
+classic argument for backprop.
+
+Arguments follow the conventions of `hessian` and `jvp`: `inputs` is a list
+of numbers (or Values, whose data is used), `f(x0, x1, ...)` takes one
+Value per input and returns a scalar Value (or a number, for a constant
+function), and `f` must record its graph, so not inside `no_grad()`.
 """
 
-from .engine import Value, _as_number, no_grad
+from ._validate import check_list, check_real, is_real
+from .engine import Value, is_grad_enabled, no_grad
 
 
 class GradcheckRow:
@@ -68,44 +77,53 @@ class GradcheckReport:
 def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, labels=None):
     """Check `f`'s reverse-mode gradient at `inputs` against central differences.
 
-    `f` takes one `Value` per input and returns a scalar `Value`; `inputs`
-    are numbers. An input passes when |analytic - numeric| <= atol +
-    rtol * |numeric|. Returns a `GradcheckReport` (truthy when all pass).
+    `f` takes one `Value` per input and returns a scalar `Value` (or a
+    number: a constant function, whose gradient is 0); `inputs` are numbers
+    or Values (their data is used). An input passes when
+    |analytic - numeric| <= atol + rtol * |numeric|. Returns a
+    `GradcheckReport` (truthy when all pass).
     """
-    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, '__iter__'):
-        raise TypeError(f'gradcheck: inputs must be a list of numbers, got {inputs!r}')
-    inputs = list(inputs)
-    points = [_as_number(x) for x in inputs]
-    for x, point in zip(inputs, points):
-        if point is None:
-            raise TypeError(f'gradcheck: inputs must be numbers, got {type(x).__name__}: {x!r}')
-    if not eps > 0:
-        raise ValueError(f'gradcheck: eps must be positive, got {eps!r}')
+    if not callable(f):
+        raise TypeError(f'gradcheck: f must be a function, got {type(f).__name__} {f!r}')
+    inputs = check_list('gradcheck', 'inputs', inputs, of='of numbers')
+    points = [check_real('gradcheck', f'inputs[{i}]', x.data if isinstance(x, Value) else x,
+                         finite=False)
+              for i, x in enumerate(inputs)]
+    eps = check_real('gradcheck', 'eps', eps, above=0.0)
+    atol = check_real('gradcheck', 'atol', atol, minimum=0.0)
+    rtol = check_real('gradcheck', 'rtol', rtol, minimum=0.0)
     if labels is None:
         labels = [f'x{i}' for i in range(len(points))]
     elif len(labels) != len(points):
         raise ValueError(f'gradcheck: {len(labels)} labels for {len(points)} inputs')
+    if not is_grad_enabled():
+        raise RuntimeError('gradcheck: f must record its graph; call it outside no_grad()')
 
     leaves = [Value(x, label) for x, label in zip(points, labels)]
-    out = _call(f, leaves)
-    out.backward()
-    analytic = [leaf.grad for leaf in leaves]
+    root = _call(f, leaves)
+    if isinstance(root, Value):
+        root.backward()
+    analytic = [leaf.grad for leaf in leaves]  # all 0.0 for a constant f
 
     rows = []
     with no_grad():
         for i, x in enumerate(points):
             shifted = list(points)
             shifted[i] = x + eps
-            upper = _call(f, [Value(v) for v in shifted]).data
+            upper = _data(_call(f, [Value(v) for v in shifted]))
             shifted[i] = x - eps
-            lower = _call(f, [Value(v) for v in shifted]).data
+            lower = _data(_call(f, [Value(v) for v in shifted]))
             numeric = (upper - lower) / (2 * eps)
             rows.append(GradcheckRow(i, labels[i], analytic[i], numeric, atol, rtol))
-    return GradcheckReport(rows, out.data, eps, atol, rtol)
+    return GradcheckReport(rows, _data(root), eps, atol, rtol)
 
 
 def _call(f, leaves):
-    out = f(*leaves)
-    if not isinstance(out, Value):
-        raise TypeError(f'gradcheck: f must return a Value, got {type(out).__name__}: {out!r}')
-    return out
+    root = f(*leaves)
+    if not (isinstance(root, Value) or is_real(root)):
+        raise TypeError(f'gradcheck: f must return a scalar Value, got {type(root).__name__} {root!r}')
+    return root
+
+
+def _data(root):
+    return root.data if isinstance(root, Value) else float(root)

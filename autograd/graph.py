@@ -49,9 +49,25 @@ def topo_order(root, leaves=True):
             parents = pending.pop()
 
 
-def edges(root):
-    """All (parent, child) edges below `root`, one per entry of `._prev`.
+def ancestors(root, stop=()):
+    """`root` and every node it depends on, each once: `root` first, then in
+    depth-first order. The walk does not enter the nodes in `stop`, so a node
+    reachable only through them is left out, as are they.
 
-    Duplicates are kept: `a + a` has two edges from `a`.
+    `nn` uses it to find the nodes a neuron made from its inputs (stop = the
+    inputs). No order between parents and children is promised: for that,
+    use `topo_order`.
     """
-    return [(parent, node) for node in topo_order(root) for parent in node._prev]
+    stop = set(stop)
+    seen = set()
+    found = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in seen or node in stop:
+            continue
+        seen.add(node)
+        found.append(node)
+        stack.extend(node._prev)
+    return found
+

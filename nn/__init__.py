@@ -9,12 +9,12 @@
 
 Modules (module.py), losses, optimizers, datasets, training (train.py),
 plots (plot.py: matplotlib is imported only when you plot) and model files
-(io.py). `python -m nn train` runs all of it from the command line.
+(model_file.py). `python -m nn train` runs all of it from the command line.
 """
 
 from . import datasets, losses, optim
 from .gpt import GPT
-from .io import ModelFileError, load, save
+from .model_file import ModelFileError, load, save
 from .module import MLP, Layer, Module, Neuron
 from .plot import plot_decision_boundary, plot_history
 from .train import History, accuracy, fit, predict

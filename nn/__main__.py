@@ -24,15 +24,21 @@ import time
 
 from autograd._files import write_atomically
 
+# Exit statuses: a usage error (bad options), a failure while running, Ctrl-C.
 EXIT_USAGE = 2
 EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """Bad options: the message is shown as is, on one line, with exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line, with a pointer to --help."""
+    """argparse, with errors on one line (no usage block) and exit status 2."""
 
     def error(self, message):
-        self.exit(EXIT_USAGE, f'{self.prog}: error: {message} (see --help)\n')
+        raise UsageError(message)
 
 
 def _positive_int(text):
@@ -91,7 +97,7 @@ def build_parser(prog=None):
             return super()._get_help_string(action)
 
     parser = _Parser(prog=prog, description='Train small neural networks made of autograd Values.')
-    commands = parser.add_subparsers(dest='command', metavar='COMMAND')
+    commands = parser.add_subparsers(dest='command', metavar='COMMAND', parser_class=_Parser)
     train = commands.add_parser(
         'train', help='train a classifier on a toy 2-D dataset',
         description=('Train an MLP on a toy 2-D dataset, print its final accuracy, and write '
@@ -105,8 +111,8 @@ def build_parser(prog=None):
                        help='number of points in the dataset')
     train.add_argument('--noise', type=_number(0.0, True), default=None,
                        help="the dataset's noise (standard deviation); default: the dataset's own")
-    train.add_argument('--classes', type=_int, default=3, metavar='K',
-                       help='number of classes, for spirals and blobs (>= 2)')
+    train.add_argument('--classes', type=_int, default=None, metavar='K',
+                       help='number of classes, for spirals and blobs (>= 2); default: 3')
     train.add_argument('--hidden', type=_sizes, default='16,16', metavar='SIZES',
                        help='hidden layer sizes, comma-separated (empty for none)')
     train.add_argument('--activation', choices=[a for a in ACTIVATIONS if a != 'linear'],
@@ -135,53 +141,59 @@ def build_parser(prog=None):
 
 
 def main(argv=None):
-    """Run the command line; returns the exit status (0 on success)."""
+    """Run the command line; returns the exit status (0 on success).
+
+    Every error is one line on stderr, `PROG: error: MESSAGE`, never a
+    traceback: bad options exit with status 2, failures while running
+    (an unwritable folder, a diverged training) with 1.
+    """
     prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else 'backprop-lab'
     if prog in ('__main__.py', '-c', ''):
         prog = 'python -m nn'
-    parser = build_parser(prog)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.error('choose a command: train, gpt')
     try:
-        return _gpt(args) if args.command == 'gpt' else _train(args, parser)
+        args = build_parser(prog).parse_args(argv)
+        if args.command is None:
+            raise UsageError('choose a command: train, gpt')
+        return _gpt(args) if args.command == 'gpt' else _train(args)
+    except UsageError as error:
+        _fail(prog, error)
+        return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f'{prog}: interrupted', file=sys.stderr)
-        return 130
+        _fail(prog, 'interrupted')
+        return EXIT_INTERRUPTED
     except (ValueError, TypeError, OSError) as error:
-        print(f'{prog}: error: {error}', file=sys.stderr)
+        _fail(prog, error)
+        return EXIT_FAILED
+    except Exception as error:  # a bug: still one line, never a traceback
+        _fail(prog, f'internal error ({type(error).__name__}): {error}')
         return EXIT_FAILED
 
 
-def _train(args, parser):
+def _fail(prog, message):
+    text = ' '.join(str(message).split())  # one line, whatever the message held
+    print(f'{prog}: error: {text}', file=sys.stderr)
+
+
+def _train(args):
     import nn
 
-    train_parser_error = parser.error
-    if args.dataset in ('spirals', 'blobs') and args.classes < 2:
-        train_parser_error(f'--classes must be at least 2, got {args.classes}')
+    if args.classes is not None and args.classes < 2:
+        raise UsageError(f'--classes must be at least 2, got {args.classes}')
     if args.batch_size is not None and args.batch_size > args.n:
-        train_parser_error(f'--batch-size {args.batch_size} is larger than the dataset (--n {args.n})')
+        raise UsageError(f'--batch-size {args.batch_size} is larger than the dataset (--n {args.n})')
+    try:
+        X, y = nn.datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed,
+                                classes=args.classes)
+        classes = nn.datasets.num_classes(y)
+        loss = nn.losses.for_classes(args.loss, classes)
+    except ValueError as error:  # options that do not go together
+        raise UsageError(str(error)) from None
 
-    options = {'n': args.n, 'seed': args.seed}
-    if args.noise is not None:
-        options['noise'] = args.noise
-    if args.dataset in ('spirals', 'blobs'):
-        options['classes'] = args.classes
-    X, y = nn.datasets.load(args.dataset, **options)
-    classes = args.classes if args.dataset in ('spirals', 'blobs') else 2
+    folder = args.out if args.out is not None else os.path.join('runs', args.dataset)
+    _check_writable(folder)
 
-    loss = args.loss
-    if loss == 'auto':
-        loss = 'hinge' if classes == 2 else 'cross_entropy'
-    if loss in ('hinge', 'bce') and classes > 2:
-        train_parser_error(f'--loss {loss} is for 2 classes, but {args.dataset} has {classes}; '
-                           f'use cross_entropy or mse')
-    outputs = 1 if classes == 2 and loss != 'cross_entropy' else classes
-
-    out = args.out if args.out is not None else os.path.join('runs', args.dataset)
-    _check_writable(out)
-
-    model = nn.MLP(2, [*args.hidden, outputs], args.activation, init=args.init, seed=args.seed)
+    model = nn.MLP(2, [*args.hidden, nn.losses.num_outputs(loss, classes)], args.activation,
+                   init=args.init, seed=args.seed)
     print(f'{args.dataset}: {len(X)} points, {classes} classes | {_describe(model)} | '
           f'{loss} loss + {args.l2:g} L2 | {args.optimizer}, {args.steps} steps'
           + (f', batches of {args.batch_size}' if args.batch_size else ''))
@@ -198,21 +210,21 @@ def _train(args, parser):
           f'loss {history.final_loss:.4g}, trained in {seconds:.1f} s')
 
     written = []
-    nn.save(model, os.path.join(out, 'model.json'))
+    nn.save(model, os.path.join(folder, 'model.json'))
     written.append('model.json')
     figure = nn.plot_decision_boundary(model, X, y, title=(
         f'{args.dataset}: {100 * history.final_accuracy:.1f}% after {args.steps} steps'))
-    _save_figure(figure, os.path.join(out, 'decision_boundary.png'))
+    _save_figure(figure, os.path.join(folder, 'decision_boundary.png'))
     written.append('decision_boundary.png')
     figure = nn.plot_history(history, title=f'{args.dataset}: {_describe(model)}, {loss} loss')
-    _save_figure(figure, os.path.join(out, 'loss.png'))
+    _save_figure(figure, os.path.join(folder, 'loss.png'))
     written.append('loss.png')
-    warning = _write_graph(model, X[0], os.path.join(out, 'graph.svg'))
+    warning = _write_graph(model, X[0], os.path.join(folder, 'graph.svg'))
     if warning:
         print(f'warning: {warning}', file=sys.stderr)
     else:
         written.append('graph.svg')
-    print(f'wrote {", ".join(written)} to {out}{os.sep}')
+    print(f'wrote {", ".join(written)} to {folder}{os.sep}')
     return 0
 
 
@@ -243,11 +255,7 @@ def _check_writable(folder):
 def _write_graph(model, x, path):
     """Draw the trained network on one input, each neuron collapsed to a box.
     Returns a warning (str) instead of failing when drawing is not possible."""
-    try:
-        from autograd import draw_dot
-    except ImportError:
-        return 'graph.svg not written: autograd.draw_dot is not available'
-    from autograd import Value
+    from autograd import Value, draw_dot
 
     model.zero_grad()
     # The inputs as labelled Values, so that they appear in the drawing.

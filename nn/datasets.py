@@ -14,7 +14,8 @@ Classes are as balanced as n allows, and points are shuffled.
 import functools
 import math
 import random
-from numbers import Real
+
+from autograd._validate import check_int, check_real
 
 
 def moons(n=100, noise=0.1, seed=0):
@@ -36,8 +37,7 @@ def circles(n=100, noise=0.05, seed=0, factor=0.5):
     """A circle of radius 1 (class 0) around one of radius `factor` (class 1),
     plus Gaussian noise of standard deviation `noise`."""
     rng = _start('circles', n, noise, seed)
-    if not isinstance(factor, Real) or not 0 < factor < 1:
-        raise ValueError(f'circles: factor must be between 0 and 1, got {factor!r}')
+    check_real('circles', 'factor', factor, above=0.0, below=1.0)
     points = []
     for label, size in enumerate(_class_sizes(n, 2)):
         radius = 1.0 if label == 0 else float(factor)
@@ -88,13 +88,27 @@ def blobs(n=100, noise=0.5, seed=0, classes=3):
 
 DATASETS = {'moons': moons, 'circles': circles, 'spirals': spirals, 'xor': xor, 'blobs': blobs}
 
+# The datasets with a `classes` option; the others have two classes.
+MULTICLASS = ('spirals', 'blobs')
+
 
 def load(name, **options):
-    """`load('moons', n=200, noise=0.2)` is `moons(n=200, noise=0.2)`."""
+    """`load('moons', n=200, noise=0.2)` is `moons(n=200, noise=0.2)`.
+
+    An option given as None takes the dataset's default, so a caller can
+    pass on whatever it was given. `classes` belongs to the datasets of
+    MULTICLASS; the others accept only classes=2 (or None).
+    """
     try:
         make = DATASETS[name]
     except (KeyError, TypeError):
         raise ValueError(f'unknown dataset {name!r}; valid names: {", ".join(sorted(DATASETS))}') from None
+    options = {key: value for key, value in options.items() if value is not None}
+    if name not in MULTICLASS:
+        classes = options.pop('classes', 2)
+        if classes != 2:
+            raise ValueError(f'{name} has 2 classes, not {classes!r}; '
+                             f'{" and ".join(MULTICLASS)} take a number of classes')
     return make(**options)
 
 
@@ -109,18 +123,14 @@ def num_classes(y):
 
 def _start(name, n, noise, seed):
     """Check the common arguments; return the dataset's private random stream."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f'{name}: n must be a positive int, got {n!r}')
-    if isinstance(noise, bool) or not isinstance(noise, Real) or not 0 <= noise < math.inf:
-        raise ValueError(f'{name}: noise must be a number >= 0, got {noise!r}')
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ValueError(f'{name}: seed must be an int, got {seed!r}')
+    check_int(name, 'n', n, minimum=1)
+    check_real(name, 'noise', noise, minimum=0.0)
+    check_int(name, 'seed', seed)
     return random.Random(seed)
 
 
 def _check_classes(name, classes, n):
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
-        raise ValueError(f'{name}: classes must be an int >= 2, got {classes!r}')
+    check_int(name, 'classes', classes, minimum=2)
     if classes > n:
         raise ValueError(f'{name}: {classes} classes need at least {classes} points, got n={n}')
     return classes

@@ -15,21 +15,24 @@ Target conventions (each loss checks its targets and says what it wants):
   labels in {-1, +1} are accepted and mapped -1 -> 0.
 * `cross_entropy`: class indices 0..K-1 for K logits per sample.
 
-For the two-class losses the model outputs one score s, and the predicted
-class is 1 when s > 0.
+For the two-class losses (BINARY) the model outputs one score s, and the
+predicted class is 1 when s > 0.
+
+For a classifier of class indices 0..K-1, `for_classes` picks the loss
+('auto': hinge for 2 classes, cross_entropy for more), `num_outputs` says
+how many outputs the model needs and `class_targets` turns the indices into
+the targets that loss wants; `fit` and `python -m nn train` use them.
 """
 
-import math
-from numbers import Real
-
+from autograd._validate import check_int, check_real
 from autograd.engine import Value
 
 
 def mse(outputs, targets):
-    """Mean squared error: (1/N) sum_i (output_i - target_i)**2.
-
-    With several outputs per sample the squares of all outputs are averaged.
-    d/d(output_i) = 2 (output_i - target_i) / N.
+    """Mean squared error over all N*K numbers, for N samples of K outputs
+    each (K = 1 for a model with one output):
+        (1/(N K)) sum_i sum_k (output_ik - target_ik)**2,
+        d/d(output_ik) = 2 (output_ik - target_ik) / (N K).
     """
     outputs, targets = _batch('mse', outputs, targets)
     squares = []
@@ -70,7 +73,8 @@ def binary_cross_entropy(logits, targets):
     for t in {0, 1} the same as log(1 + e**(-y z)) with y = 2t - 1. It is
     computed as max(z, 0) + log(1 + e**(-|z|)) - t z, which only ever
     exponentiates a non-positive number, so it cannot overflow however large
-    the logit. d/dz = sigmoid(z) - t.
+    the logit. One sample's loss has d/dz = sigmoid(z) - t, so the mean
+    over N samples has d/dz_i = (sigmoid(z_i) - t_i) / N.
     """
     logits, targets = _batch('binary_cross_entropy', logits, targets)
     probabilities = _zero_one_targets('binary_cross_entropy', targets)
@@ -107,9 +111,7 @@ def cross_entropy(logits, targets):
     for row, target in zip(logits, targets):
         if not isinstance(row, (list, tuple)) or len(row) < 2:
             raise ValueError(f'cross_entropy: each output must be a list of K >= 2 logits, got {row!r}')
-        if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(row):
-            raise ValueError(f'cross_entropy: targets must be class indices 0..{len(row) - 1}, '
-                             f'got {target!r}')
+        check_int('cross_entropy', 'a target (a class index)', target, minimum=0, maximum=len(row) - 1)
         row = [_scalar('cross_entropy', z) for z in row]
         shift = max(z.data for z in row)
         total = sum((z - shift).exp() for z in row)
@@ -121,8 +123,7 @@ def l2_penalty(parameters, alpha=1e-4):
     """alpha * sum_p p**2, the weight-decay term added to a loss;  d/dp = 2 alpha p."""
     if hasattr(parameters, 'parameters'):
         parameters = parameters.parameters()
-    if not isinstance(alpha, Real) or isinstance(alpha, bool) or not alpha >= 0:
-        raise ValueError(f'l2_penalty: alpha must be a number >= 0, got {alpha!r}')
+    check_real('l2_penalty', 'alpha', alpha, minimum=0.0, finite=False)
     return alpha * sum(p * p for p in parameters)
 
 
@@ -141,6 +142,62 @@ def get(name):
         return LOSSES[name]
     except (KeyError, TypeError):
         raise ValueError(f'unknown loss {name!r}; choose one of {", ".join(LOSSES)}') from None
+
+
+# --------------------------------------------------------------------------
+# Classifiers: which loss, how many outputs, which targets for class indices
+
+# The two-class losses: the model outputs one score per sample, and the
+# predicted class is 1 where the score is > 0.
+BINARY = ('hinge', 'bce')
+
+
+def for_classes(name, classes):
+    """The loss to train a classifier of `classes` classes with: 'auto' is
+    hinge for 2 classes and cross_entropy for more; any other name is
+    checked to suit that many classes."""
+    if name == 'auto':
+        return 'hinge' if classes <= 2 else 'cross_entropy'
+    get(name)
+    if name in BINARY and classes > 2:
+        raise ValueError(f'loss {name!r} is for 2 classes, but there are {classes}; '
+                         f'use cross_entropy or mse')
+    return name
+
+
+def num_outputs(name, classes):
+    """How many outputs a classifier trained with loss `name` ('auto' too)
+    needs: one score for the two-class losses and for mse on 2 classes, one
+    per class otherwise."""
+    name = for_classes(name, classes)
+    if name in BINARY or (name == 'mse' and classes <= 2):
+        return 1
+    return max(classes, 2)
+
+
+def class_targets(name, y, outputs):
+    """The targets loss `name` wants for class indices `y`, from a model
+    with `outputs` outputs: the indices themselves for hinge, bce and
+    cross_entropy; for mse, -1/+1 for one output or one-hot rows for several.
+    Raises ValueError if the model's outputs cannot fit that many classes."""
+    classes = max(y) + 1
+    name = for_classes(name, classes)
+    if name in BINARY:
+        if outputs != 1:
+            raise ValueError(f'loss {name!r} needs a model with 1 output, this one has {outputs}')
+        return list(y)
+    if name == 'cross_entropy':
+        if outputs < classes or outputs < 2:
+            raise ValueError(f'cross_entropy needs a model with one output per class '
+                             f'(at least {max(classes, 2)}), this one has {outputs}')
+        return list(y)
+    if outputs == 1:
+        if classes > 2:
+            raise ValueError(f'mse with 1 output is for 2 classes, but y has {classes}')
+        return [2.0 * label - 1.0 for label in y]
+    if outputs < classes:
+        raise ValueError(f'mse with {outputs} outputs cannot fit {classes} classes')
+    return [[1.0 if k == label else 0.0 for k in range(outputs)] for label in y]
 
 
 # --------------------------------------------------------------------------
@@ -176,9 +233,7 @@ def _scalar(loss, output):
 
 
 def _number(loss, x):
-    if isinstance(x, bool) or not isinstance(x, Real) or math.isnan(x):
-        raise ValueError(f'{loss}: targets must be numbers, got {x!r}')
-    return float(x)
+    return check_real(loss, 'a target', x, finite=False)
 
 
 def _plus_minus_labels(loss, targets):

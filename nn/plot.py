@@ -10,9 +10,10 @@ them does not keep them all in memory (and a notebook shows each once).
 import os
 import sys
 
+from autograd._validate import check_int
 from autograd.engine import no_grad
 
-from .train import _class_of
+from .train import predict, predicted_class
 
 
 def plot_decision_boundary(model, X, y, resolution=60, margin=0.5, title=None):
@@ -26,8 +27,7 @@ def plot_decision_boundary(model, X, y, resolution=60, margin=0.5, title=None):
         raise ValueError('plot_decision_boundary needs a non-empty list of 2-D points')
     if len(X) != len(y):
         raise ValueError(f'X has {len(X)} points but y has {len(y)} labels')
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f'resolution must be an int >= 2, got {resolution!r}')
+    check_int('plot_decision_boundary', 'resolution', resolution, minimum=2)
     plt = _pyplot()
     from matplotlib.colors import ListedColormap
 
@@ -38,19 +38,19 @@ def plot_decision_boundary(model, X, y, resolution=60, margin=0.5, title=None):
     grid_x = [x_low + (x_high - x_low) * i / (resolution - 1) for i in range(resolution)]
     grid_y = [y_low + (y_high - y_low) * j / (resolution - 1) for j in range(resolution)]
 
-    classes = set(y)
+    shown_classes = set(y)
     scores = None
     with no_grad():
         outputs = [[model([gx, gy]) for gx in grid_x] for gy in grid_y]
-    predicted = [[_class_of(out) for out in row] for row in outputs]
+    predicted = [[predicted_class(output) for output in row] for row in outputs]
     if outputs and not isinstance(outputs[0][0], list):
-        scores = [[out.data for out in row] for row in outputs]
-    classes |= {k for row in predicted for k in row}
+        scores = [[output.data for output in row] for row in outputs]
+    shown_classes |= {k for row in predicted for k in row}
     del outputs
 
     palette = ['#4c72b0', '#dd8452', '#55a868', '#c44e52', '#8172b3', '#937860',
                '#da8bc3', '#8c8c8c', '#ccb974', '#64b5cd']
-    count = max(classes) + 1
+    count = max(shown_classes) + 1
     colors = ListedColormap([palette[k % len(palette)] for k in range(count)])
 
     fig, ax = plt.subplots(figsize=(5.5, 5))
@@ -66,7 +66,7 @@ def plot_decision_boundary(model, X, y, resolution=60, margin=0.5, title=None):
     ax.set_xlabel('$x_1$')
     ax.set_ylabel('$x_2$')
     if title is None:
-        right = sum(p == label for p, label in zip(_predict(model, X), y))
+        right = sum(p == label for p, label in zip(predict(model, X), y))
         title = f'decision boundary: {right}/{len(y)} points classified correctly'
     ax.set_title(title)
     fig.tight_layout()
@@ -101,11 +101,6 @@ def plot_history(history, title='training'):
     fig.tight_layout()
     plt.close(fig)
     return fig
-
-
-def _predict(model, X):
-    with no_grad():
-        return [_class_of(model(point)) for point in X]
 
 
 def _pyplot():

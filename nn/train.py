@@ -11,12 +11,15 @@ A training step is the whole of backprop on a dataset:
 of every step.
 """
 
+import contextlib
 import gc
-import math
 import random
 import time
 
+from autograd._validate import check_int, check_real
 from autograd.engine import Value, no_grad
+
+from .datasets import num_classes
 
 from . import losses as _losses
 from . import optim as _optim
@@ -64,11 +67,13 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
         l2=1e-4, seed=0, progress=True, callback=None):
     """Train `model` on points `X` with class indices `y`; return a `History`.
 
-    loss: a name, 'hinge' (default, micrograd's demo), 'bce', 'mse' or
-      'cross_entropy', or a function `loss(outputs, targets) -> Value`.
+    loss: a name, 'hinge' (default, micrograd's demo), 'bce', 'mse',
+      'cross_entropy' or 'auto' (hinge for 2 classes, cross_entropy for
+      more), or a function `loss(outputs, targets) -> Value`.
       `y` holds class indices 0..K-1. Named losses take them as they are
       (hinge maps 0/1 to -1/+1 itself); 'mse' regresses one output to -1/+1
-      or K outputs to one-hot rows. A loss function gets `y` unchanged.
+      or K outputs to one-hot rows (see `nn.losses.class_targets`). A loss
+      function gets `y` unchanged.
     optimizer: 'adam' (default) or 'sgd', built on the model's parameters
       with learning rate `lr`, or an optimizer object (then `lr` must be
       None). Default lr: for 'adam' 0.05, for 'sgd' micrograd's linear decay
@@ -84,14 +89,11 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
     keep scanning the tens of thousands of fresh nodes); the caller's GC
     state is restored after every step, also on error.
     """
-    X, y = _check_data(X, y)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f'steps must be a positive int, got {steps!r}')
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
-                                   or not 1 <= batch_size <= len(X)):
-        raise ValueError(f'batch_size must be None or an int from 1 to {len(X)}, got {batch_size!r}')
-    if isinstance(l2, bool) or not isinstance(l2, (int, float)) or not 0 <= l2 < math.inf:
-        raise ValueError(f'l2 must be a number >= 0, got {l2!r}')
+    X, y = _check_data('fit', X, y)
+    check_int('fit', 'steps', steps, minimum=1)
+    if batch_size is not None:
+        check_int('fit', 'batch_size', batch_size, minimum=1, maximum=len(X))
+    check_real('fit', 'l2', l2, minimum=0.0)
     loss_fn, targets = _loss_and_targets(loss, y, model)
     optimizer = _make_optimizer(optimizer, model, lr, steps)
     parameters = model.parameters()
@@ -104,30 +106,14 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
     try:
         for step in range(steps):
             batch = everything if batch_size is None else rng.sample(everything, batch_size)
-            gc_was_enabled = gc.isenabled()
-            gc.disable()
-            try:
-                step_lr = optimizer.lr
-                outputs = [model(X[i]) for i in batch]
-                total = loss_fn(outputs, [targets[i] for i in batch])
-                if l2:
-                    total = total + _losses.l2_penalty(parameters, l2)
-                optimizer.zero_grad()
-                total.backward()
-                optimizer.step()
-                hits = sum(_class_of(out) == y[i] for out, i in zip(outputs, batch))
-                del outputs  # free this step's graph now, by reference counting
-            finally:
-                if gc_was_enabled:
-                    gc.enable()
-            history.loss.append(total.data)
-            history.accuracy.append(hits / len(batch))
-            history.lr.append(step_lr)
-            del total
+            history.lr.append(optimizer.lr)  # before the step moves a schedule on
+            with _cyclic_gc_paused():
+                loss_data, predicted = _step(model, [X[i] for i in batch], [targets[i] for i in batch],
+                                             loss_fn, parameters, l2, optimizer)
+            history.loss.append(loss_data)
+            history.accuracy.append(_fraction_right(predicted, [y[i] for i in batch]))
             if bar is not None:
-                bar.set_postfix(loss=f'{history.loss[-1]:.4f}', acc=_percent(history.accuracy[-1]),
-                                refresh=False)
-                bar.update(1)
+                _show_progress(bar, history)
             if callback is not None:
                 callback(step, history)
     finally:
@@ -137,30 +123,50 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
 
     with no_grad():
         outputs = [model(x) for x in X]
-        final = loss_fn(outputs, targets)
-        history.final_loss = (final + _losses.l2_penalty(parameters, l2)).data if l2 else final.data
-        history.final_accuracy = sum(_class_of(out) == label for out, label in zip(outputs, y)) / len(y)
+        final = _regularised(loss_fn(outputs, targets), parameters, l2)
+        history.final_loss = final.data
+        history.final_accuracy = _fraction_right([predicted_class(output) for output in outputs], y)
     return history
+
+
+def _step(model, points, targets, loss_fn, parameters, l2, optimizer):
+    """One update on a batch, the four lines of this module's docstring.
+    Returns the loss (a float) and the class each output predicted; the
+    step's graph is freed, by reference counting, when this returns."""
+    outputs = [model(x) for x in points]
+    loss = _regularised(loss_fn(outputs, targets), parameters, l2)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.data, [predicted_class(output) for output in outputs]
+
+
+def _regularised(loss, parameters, l2):
+    """The loss plus the L2 penalty l2 * sum(p**2), or the loss alone for l2 = 0."""
+    return loss + _losses.l2_penalty(parameters, l2) if l2 else loss
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """Pause Python's cyclic garbage collector, restoring the caller's state on exit."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @no_grad()
 def predict(model, X):
-    """The predicted class index of every point: for one output s, 1 if s > 0
-    else 0; for K outputs, the index of the largest. Runs under `no_grad`."""
-    return [_class_of(model(x)) for x in X]
+    """The predicted class index of every point (see `predicted_class`). Runs under `no_grad`."""
+    return [predicted_class(model(x)) for x in X]
 
 
-def accuracy(model, X, y):
-    """The fraction of points whose predicted class equals the label."""
-    X, y = _check_data(X, y)
-    return sum(p == label for p, label in zip(predict(model, X), y)) / len(y)
-
-
-# --------------------------------------------------------------------------
-# Helpers
-
-
-def _class_of(output):
+def predicted_class(output):
+    """The class a model's output predicts: for one output s, 1 if s > 0
+    else 0; for K outputs, the index of the largest (the first, on a tie)."""
     if isinstance(output, Value):
         return 1 if output.data > 0.0 else 0
     best = 0
@@ -170,19 +176,32 @@ def _class_of(output):
     return best
 
 
-def _check_data(X, y):
+def accuracy(model, X, y):
+    """The fraction of points whose predicted class equals the label."""
+    X, y = _check_data('accuracy', X, y)
+    return _fraction_right(predict(model, X), y)
+
+
+# --------------------------------------------------------------------------
+# Helpers
+
+
+def _fraction_right(predicted, y):
+    return sum(p == label for p, label in zip(predicted, y)) / len(y)
+
+
+def _check_data(function, X, y):
     X, y = list(X), list(y)
     if len(X) != len(y):
-        raise ValueError(f'X has {len(X)} points but y has {len(y)} labels')
+        raise ValueError(f'{function}: X has {len(X)} points but y has {len(y)} labels')
     if not X:
-        raise ValueError('no data: X is empty')
+        raise ValueError(f'{function}: no data: X is empty')
     for label in y:
-        if isinstance(label, bool) or not isinstance(label, int) or label < 0:
-            raise ValueError(f'labels must be class indices 0, 1, ..., got {label!r}')
+        check_int(function, 'a label (a class index)', label, minimum=0)
     return X, y
 
 
-def _num_outputs(model):
+def _model_outputs(model):
     nouts = getattr(model, 'nouts', None)
     if isinstance(nouts, list):
         return nouts[-1]
@@ -193,28 +212,8 @@ def _loss_and_targets(loss, y, model):
     """The loss function and the targets it wants for class indices y."""
     if callable(loss):
         return loss, y
-    loss_fn = _losses.get(loss)
-    classes = max(y) + 1
-    outputs = _num_outputs(model)
-    if loss in ('hinge', 'bce'):
-        if classes > 2:
-            raise ValueError(f'loss {loss!r} is for 2 classes, but y has {classes}; use cross_entropy')
-        if outputs != 1:
-            raise ValueError(f'loss {loss!r} needs a model with 1 output, this one has {outputs}')
-        return loss_fn, y
-    if loss == 'cross_entropy':
-        if outputs < classes or outputs < 2:
-            raise ValueError(f'cross_entropy needs a model with one output per class '
-                             f'(at least {max(classes, 2)}), this one has {outputs}')
-        return loss_fn, y
-    # mse: one output regressed to -1/+1, or K outputs to one-hot rows
-    if outputs == 1:
-        if classes > 2:
-            raise ValueError(f'mse with 1 output is for 2 classes, but y has {classes}')
-        return loss_fn, [2.0 * label - 1.0 for label in y]
-    if outputs < classes:
-        raise ValueError(f'mse with {outputs} outputs cannot fit {classes} classes')
-    return loss_fn, [[1.0 if k == label else 0.0 for k in range(outputs)] for label in y]
+    name = _losses.for_classes(loss, num_classes(y))
+    return _losses.get(name), _losses.class_targets(name, y, _model_outputs(model))
 
 
 def _make_optimizer(optimizer, model, lr, steps):
@@ -229,6 +228,11 @@ def _make_optimizer(optimizer, model, lr, steps):
     if lr is None:
         lr = _optim.linear_decay(1.0, 0.1, steps) if kind is _optim.SGD else 0.05
     return kind(model.parameters(), lr=lr)
+
+
+def _show_progress(bar, history):
+    bar.set_postfix(loss=f'{history.loss[-1]:.4f}', acc=_percent(history.accuracy[-1]), refresh=False)
+    bar.update(1)
 
 
 def _progress_bar(steps):

@@ -3,9 +3,7 @@
 import doctest
 import importlib
 import math
-import sys
 import time
-import types
 
 import pytest
 from hypothesis import given, settings
@@ -40,7 +38,7 @@ def test_products_by_hand():
     twice = a + a
     out = twice * a
     explanation = explain(out, a)
-    assert [path.factors for path in explanation] == [(1.0, 2.0), (1.0, 2.0), (4.0,)]
+    assert [path.local_derivatives for path in explanation] == [(1.0, 2.0), (1.0, 2.0), (4.0,)]
     assert [path.product for path in explanation] == [2.0, 2.0, 4.0]
     assert [path.nodes for path in explanation] == [(a, twice, out), (a, twice, out), (a, out)]
     assert explanation.total == 8.0
@@ -206,8 +204,11 @@ def test_bad_arguments():
         explain(2.0, x)
     with pytest.raises(TypeError, match='x must be a Value'):
         explain(x * 2.0, 1.0)
-    for bad in (0, -3, 2.5, True, '10'):
-        with pytest.raises(ValueError, match='max_paths must be a positive whole number'):
+    for bad in (0, -3):
+        with pytest.raises(ValueError, match='explain: max_paths must be a positive int'):
+            explain(x * 2.0, x, max_paths=bad)
+    for bad in (2.5, True, '10'):  # the wrong kind: TypeError
+        with pytest.raises(TypeError, match='explain: max_paths must be a positive int'):
             explain(x * 2.0, x, max_paths=bad)
 
 
@@ -217,19 +218,16 @@ def test_bad_arguments():
 
 @pytest.fixture
 def recorded_draw_dot(monkeypatch):
-    """Replace autograd.viz.draw_dot with a recorder (viz may not be importable yet)."""
+    """Replace autograd.draw.draw_dot with a recorder."""
     calls = []
 
     def draw_dot(root, **options):
         calls.append((root, options))
         return 'drawing'
 
-    try:
-        import autograd.viz as viz
-    except ImportError:
-        viz = types.ModuleType('autograd.viz')
-        monkeypatch.setitem(sys.modules, 'autograd.viz', viz)
-    monkeypatch.setattr(viz, 'draw_dot', draw_dot, raising=False)
+    import autograd.draw
+
+    monkeypatch.setattr(autograd.draw, 'draw_dot', draw_dot)
     return calls
 
 
@@ -252,13 +250,17 @@ def test_draw_highlights_the_path_nodes(recorded_draw_dot):
     explanation.draw(path=2)
     only_second = set(recorded_draw_dot[-1][1]['highlight'])
     assert only_second == set(explanation[1].nodes)
-    for bad in (0, 3, '1'):
-        with pytest.raises(ValueError, match='path number from 1 to 2'):
+    for bad in (0, 3):
+        with pytest.raises(ValueError, match='path must be an int from 1 to 2'):
             explanation.draw(path=bad)
+    with pytest.raises(TypeError, match='path must be an int from 1 to 2'):
+        explanation.draw(path='1')
 
 
 def test_draw_with_the_real_draw_dot_outlines_the_paths():
-    from autograd.viz import HIGHLIGHT_COLOR
+    from autograd.draw import PALETTE
+
+    HIGHLIGHT_COLOR = PALETTE['highlight']
 
     x, w = Value(3.0, label='x'), Value(-0.5, label='w')
     root = (x * w).tanh() * x

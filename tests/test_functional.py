@@ -14,7 +14,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, grad, hessian, jacobian, jvp, no_grad
+from autograd import Value, grad, hessian, jacobian, jvp, maximum, minimum, no_grad
 
 X, Y, Z = sympy.symbols('x y z', real=True)
 FEW = settings(max_examples=25, deadline=None)
@@ -78,6 +78,20 @@ UNARY = [
     ('tanh', lambda x: x.tanh(), sympy.tanh, ANYWHERE),
     ('sigmoid', lambda x: x.sigmoid(), lambda x: 1 / (1 + sympy.exp(-x)), ANYWHERE),
     ('relu', lambda x: x.relu(), lambda x: sympy.Piecewise((0, x < 0), (x, True)), OFF_ZERO),
+    ('sin', lambda x: x.sin(), sympy.sin, ANYWHERE),
+    ('cos', lambda x: x.cos(), sympy.cos, ANYWHERE),
+    ('sqrt', lambda x: x.sqrt(), sympy.sqrt, POSITIVE),
+    ('abs', lambda x: abs(x), lambda x: sympy.Piecewise((-x, x < 0), (x, True)), OFF_ZERO),
+    ('leaky_relu', lambda x: x.leaky_relu(0.2), lambda x: sympy.Piecewise((x / 5, x < 0), (x, True)), OFF_ZERO),
+    ('softplus', lambda x: x.softplus(), lambda x: sympy.log(1 + sympy.exp(x)), ANYWHERE),
+    ('clamp', lambda x: x.clamp(-1.0, 1.0), lambda x: sympy.Piecewise((-1, x < -1), (1, x > 1), (x, True)),
+     st.one_of(st.floats(-3.0, -1.2), st.floats(-0.8, 0.8), st.floats(1.2, 3.0))),
+    ('max(x, 0.5)', lambda x: maximum(x, 0.5), lambda x: sympy.Piecewise((x, x > 0.5), (0.5, True)),
+     away_from(0.5, 0.2, 3.0)),
+    ('min(1, x, 2)', lambda x: minimum(1.0, x, 2.0), lambda x: sympy.Piecewise((x, x < 1), (1, True)),
+     away_from(1.0, 0.2, 3.0)),
+    ('-a**3 + sin(3*a) - 1/a + a**2.5 - a**0.5', lambda x: -x ** 3 + (3 * x).sin() - 1.0 / x + x ** 2.5 - x ** 0.5,
+     lambda x: -x ** 3 + sympy.sin(3 * x) - 1 / x + x ** sympy.Rational(5, 2) - sympy.sqrt(x), POSITIVE),
     # The same Value used twice by one operation: two edges into one node.
     ('x + x', lambda x: x + x, lambda x: 2 * x, ANYWHERE),
     ('x * x', lambda x: x * x, lambda x: x ** 2, ANYWHERE),
@@ -112,6 +126,10 @@ BINARY = [
     ('x / y', lambda x, y: x / y, lambda x, y: x / y, ANYWHERE, OFF_ZERO),
     ('x ** y', lambda x, y: x ** y, lambda x, y: x ** y, POSITIVE, ANYWHERE),
     ('(x * y) ** y', lambda x, y: (x * y) ** y, lambda x, y: (x * y) ** y, POSITIVE, POSITIVE),
+    ('sin(x) * sqrt(y)', lambda x, y: x.sin() * y.sqrt(), lambda x, y: sympy.sin(x) * sympy.sqrt(y),
+     ANYWHERE, POSITIVE),
+    ('cos(x * y) + softplus(x - y)', lambda x, y: (x * y).cos() + (x - y).softplus(),
+     lambda x, y: sympy.cos(x * y) + sympy.log(1 + sympy.exp(x - y)), ANYWHERE, ANYWHERE),
 ]
 
 
@@ -310,6 +328,9 @@ BINARY_STEPS = [
     lambda a, b: a / (b * b + 1.0),
     lambda a, b: (a.sigmoid() + 1.0) ** b.tanh(),
     lambda a, b: a * b.sigmoid(),
+    lambda a, b: a.sin() * b.cos(),
+    lambda a, b: (a * a + b * b + 0.5).sqrt(),
+    lambda a, b: maximum(a, b, -0.25) + minimum(a.softplus(), b),
 ]
 
 

@@ -99,10 +99,17 @@ def test_accepts_any_real_numbers_as_inputs():
         (lambda: gradcheck(lambda x: x, 3.0), TypeError, ('inputs',)),
         (lambda: gradcheck(lambda x: x, [1.0], eps=0.0), ValueError, ('eps',)),
         (lambda: gradcheck(lambda x: x, [1.0], eps=-1e-6), ValueError, ('eps',)),
-        (lambda: gradcheck(lambda x: 2.0, [1.0]), TypeError, ('Value', 'float')),
+        (lambda: gradcheck(lambda x: 'two', [1.0]), TypeError, ('scalar Value', 'str')),
+        (lambda: gradcheck(lambda x: [x, x], [1.0]), TypeError, ('scalar Value', 'list')),
         (lambda: gradcheck(lambda x: x, [1.0], labels=['a', 'b']), ValueError, ('labels',)),
+        (lambda: gradcheck(lambda x: x, [1.0], eps='small'), TypeError, ('eps', 'number')),
+        (lambda: gradcheck(lambda x: x, [1.0], atol=-1.0), ValueError, ('atol', '>= 0')),
+        (lambda: gradcheck(lambda x: x, [float('nan')]), ValueError, ('inputs[0]',)),
+        (lambda: gradcheck('x * x', [1.0]), TypeError, ('f must be a function',)),
     ],
-    ids=['str-inputs', 'str-in-list', 'bool', 'scalar-inputs', 'eps-zero', 'eps-negative', 'f-returns-float', 'labels'],
+    ids=['str-inputs', 'str-in-list', 'bool', 'scalar-inputs', 'eps-zero', 'eps-negative',
+         'f-returns-str', 'f-returns-list', 'labels', 'eps-str', 'atol-negative', 'nan-input',
+         'f-not-callable'],
 )
 def test_bad_arguments_raise_clear_errors(call, error_type, words):
     with pytest.raises(error_type) as error:
@@ -111,3 +118,60 @@ def test_bad_arguments_raise_clear_errors(call, error_type, words):
     assert 'gradcheck' in message
     for word in words:
         assert word in message, f'{word!r} not in {message!r}'
+
+
+# --------------------------------------------------------------------------
+# The same argument conventions as hessian and jvp (autograd/functional.py)
+
+
+def test_accepts_values_tuples_and_generators_as_inputs():
+    f = lambda a, b: a * b.exp()  # noqa: E731
+    expected = [row.analytic for row in gradcheck(f, [0.5, -0.25])]
+    for inputs in ((0.5, -0.25), [Value(0.5), Value(-0.25)], (x for x in [0.5, -0.25])):
+        report = gradcheck(f, inputs)
+        assert report.ok and [row.analytic for row in report] == expected
+
+
+def test_a_constant_function_has_gradient_zero():
+    report = gradcheck(lambda x, y: 3.0, [1.0, 2.0])
+    assert report.ok and report.value == 3.0
+    assert [(row.analytic, row.numeric) for row in report] == [(0.0, 0.0), (0.0, 0.0)]
+
+
+def test_refused_inside_no_grad_as_hessian_is():
+    from autograd import no_grad
+    with no_grad(), pytest.raises(RuntimeError, match='gradcheck: .*no_grad'):
+        gradcheck(lambda x: x * x, [1.0])
+
+
+CONVENTIONS = [
+    ('list', lambda x, y: x * y, [1.0, 2.0]),
+    ('tuple', lambda x, y: x * y, (1.0, 2.0)),
+    ('values', lambda x, y: x * y, [Value(1.0), Value(2.0)]),
+    ('fraction-and-int', lambda x, y: x * y, [__import__('fractions').Fraction(1, 2), 3]),
+    ('constant-f', lambda x, y: 7.0, [1.0, 2.0]),
+    ('str-inputs', lambda x, y: x * y, 'ab'),
+    ('scalar-inputs', lambda x: x, 1.0),
+    ('bool-input', lambda x, y: x * y, [True, 2.0]),
+    ('str-input', lambda x, y: x * y, [1.0, 'b']),
+    ('value-as-inputs', lambda x: x, Value(1.0)),
+    ('f-returns-str', lambda x, y: 'z', [1.0, 2.0]),
+    ('f-not-callable', 3, [1.0, 2.0]),
+]
+
+
+@pytest.mark.parametrize('f, inputs', [case[1:] for case in CONVENTIONS],
+                         ids=[case[0] for case in CONVENTIONS])
+def test_accepts_and_refuses_what_hessian_does(f, inputs):
+    """gradcheck and hessian agree on every argument form: both accept it,
+    or both raise the same type of error."""
+    from autograd import hessian
+
+    def outcome(function):
+        try:
+            function(f, inputs)
+        except Exception as error:  # noqa: BLE001 - the type is what is compared
+            return type(error)
+        return None
+
+    assert outcome(gradcheck) == outcome(hessian)

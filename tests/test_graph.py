@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Value
-from autograd.graph import edges, topo_order
+from autograd.graph import ancestors, topo_order
 
 
 def reachable(root):
@@ -25,6 +25,11 @@ def reachable(root):
                 found[id(parent)] = parent
                 queue.append(parent)
     return found
+
+
+def edges_in_order(root):
+    """(parent, child) for every entry of `._prev` below root, as a drawing walks them."""
+    return [(parent, node) for node in topo_order(root) for parent in node._prev]
 
 
 def assert_topological(order, root, leaves=True):
@@ -87,8 +92,9 @@ def test_topo_order_without_leaves_is_topological_on_random_graphs(root):
 @settings(max_examples=100, deadline=None)
 @given(root=random_graphs())
 def test_edges_keep_one_edge_per_parent_entry(root):
+    """The edges a drawing makes from topo_order: one per `._prev` entry of every reachable node."""
     expected = sorted((id(parent), id(node)) for node in reachable(root).values() for parent in node._prev)
-    assert sorted((id(parent), id(child)) for parent, child in edges(root)) == expected
+    assert sorted((id(parent), id(child)) for parent, child in edges_in_order(root)) == expected
 
 
 def test_a_checker_that_can_fail():
@@ -126,7 +132,7 @@ def test_a_plus_a_gives_two_edges_and_one_node():
     a = Value(1.0)
     b = a + a
     assert topo_order(b) == [a, b]
-    assert edges(b) == [(a, b), (a, b)]
+    assert edges_in_order(b) == [(a, b), (a, b)]
     assert topo_order(b, leaves=False) == [b]
 
 
@@ -134,7 +140,7 @@ def test_a_leaf_root():
     leaf = Value(1.0)
     assert topo_order(leaf) == [leaf]
     assert topo_order(leaf, leaves=False) == []
-    assert edges(leaf) == []
+    assert edges_in_order(leaf) == []
 
 
 def test_deep_chain_and_wide_sum_without_recursion():
@@ -163,3 +169,45 @@ def stack_depth():
     while frame is not None:
         frame, depth = frame.f_back, depth + 1
     return depth
+
+
+# --------------------------------------------------------------------------
+# ancestors: what a node depends on, optionally short of some nodes
+
+
+def reachable_avoiding(root, stop):
+    """The nodes reachable from `root` without entering a node of `stop`, by a plain BFS."""
+    stop_ids = {id(node) for node in stop}
+    if id(root) in stop_ids:
+        return {}
+    found = {id(root): root}
+    queue = deque([root])
+    while queue:
+        for parent in queue.popleft()._prev:
+            if id(parent) not in found and id(parent) not in stop_ids:
+                found[id(parent)] = parent
+                queue.append(parent)
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(root=random_graphs(), data=st.data())
+def test_ancestors_are_the_reachable_nodes_short_of_stop(root, data):
+    everything = list(reachable(root).values())
+    stop = data.draw(st.lists(st.sampled_from(everything), max_size=3))
+    found = ancestors(root, stop=stop)
+    assert len({id(node) for node in found}) == len(found), 'a node appears twice'
+    assert {id(node) for node in found} == reachable_avoiding(root, stop).keys()
+    if found:
+        assert found[0] is root
+    assert {id(node) for node in ancestors(root)} == reachable(root).keys()
+
+
+def test_ancestors_stop_at_the_inputs_of_a_neuron():
+    x1, x2 = Value(1.0), Value(2.0)
+    w = Value(0.5)
+    shared = x1 * x2  # an input made earlier: the walk must not enter it (nor reach x2)
+    out = (w * shared + w * x1).tanh()
+    made = ancestors(out, stop=[shared, x1])
+    assert x1 not in made and x2 not in made and shared not in made
+    assert w in made and out in made and len(made) == 5  # out, the sum, two products, w

@@ -73,7 +73,8 @@ def test_missing_dot_program_still_writes_the_rest(tmp_path):
     (['train', '--batch-size', '500'], '--batch-size 500 is larger than the dataset'),
     (['train', '--hidden', '16,x'], 'expected comma-separated layer sizes'),
     (['train', '--noise', '-0.5'], 'argument --noise: must be a finite number >= 0'),
-    (['train', '--loss', 'hinge', '--dataset', 'spirals'], 'hinge is for 2 classes'),
+    (['train', '--loss', 'hinge', '--dataset', 'spirals'], "'hinge' is for 2 classes"),
+    (['train', '--dataset', 'moons', '--classes', '3'], 'moons has 2 classes, not 3'),
     (['train', '--classes', '1', '--dataset', 'blobs'], '--classes must be at least 2'),
     (['train', '--bogus'], 'unrecognized arguments: --bogus'),
     (['fly'], "invalid choice: 'fly'"),
@@ -81,7 +82,7 @@ def test_missing_dot_program_still_writes_the_rest(tmp_path):
 ])
 def test_bad_arguments_exit_with_one_line(tmp_path, args, message):
     result = run(args, tmp_path)
-    assert result.returncode != 0
+    assert result.returncode == 2  # a usage error
     assert 'Traceback' not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -123,3 +124,18 @@ def test_diverged_training_is_reported_in_one_line(tmp_path):
     assert result.returncode == 1 and 'Traceback' not in result.stderr
     assert result.stderr.strip().splitlines() == [
         'python -m nn: error: training diverged (the loss became nan); try a smaller --lr']
+
+
+def test_main_returns_the_status_as_python_m_autograd_does(tmp_path, capsys, monkeypatch):
+    """Both command lines share one convention: `PROG: error: MESSAGE` on one
+    line, status 2 for a usage error, returned by main() rather than raised."""
+    from nn.__main__ import main
+    monkeypatch.chdir(tmp_path)
+    assert main(['train', '--steps', '0']) == 2
+    assert main(['train', '--dataset', 'xor', '--classes', '4']) == 2
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert len(lines) == 3 and all(': error: ' in line for line in lines), err
+    assert 'xor has 2 classes, not 4' in lines[1]
+    assert not (tmp_path / 'runs').exists()

@@ -89,16 +89,33 @@ def test_unknown_name_lists_the_valid_ones():
         datasets.load('moon')
 
 
-@pytest.mark.parametrize('kwargs, message', [
-    (dict(n=0), 'n must be a positive int'),
-    (dict(n=2.5), 'n must be a positive int'),
-    (dict(noise=-0.1), 'noise must be a number >= 0'),
-    (dict(seed='a'), 'seed must be an int'),
+@pytest.mark.parametrize('kwargs, error, message', [
+    (dict(n=0), ValueError, 'moons: n must be a positive int'),
+    (dict(n=2.5), TypeError, 'moons: n must be a positive int'),
+    (dict(n='2'), TypeError, 'moons: n must be a positive int'),
+    (dict(noise=-0.1), ValueError, 'noise must be >= 0'),
+    (dict(seed='a'), TypeError, 'seed must be an int'),
 ])
-def test_bad_arguments(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_arguments(kwargs, error, message):
+    # TypeError for the wrong kind of argument, ValueError for a wrong value.
+    with pytest.raises(error, match=message):
         datasets.moons(**kwargs)
     with pytest.raises(ValueError, match='classes must be an int >= 2'):
         datasets.spirals(classes=1)
-    with pytest.raises(ValueError, match='factor must be between 0 and 1'):
+    with pytest.raises(ValueError, match='factor must be < 1'):
         datasets.circles(factor=1.5)
+
+
+def test_load_passes_classes_only_where_they_belong():
+    # None means the dataset's own default, so a caller can pass on what it got.
+    assert datasets.load('moons', n=20, noise=None, classes=None) == datasets.moons(n=20)
+    assert datasets.load('moons', n=20, classes=2) == datasets.moons(n=20)
+    assert datasets.load('blobs', n=20, classes=None) == datasets.blobs(n=20)
+    assert datasets.load('spirals', n=20, classes=4) == datasets.spirals(n=20, classes=4)
+    with pytest.raises(ValueError, match='xor has 2 classes, not 3; spirals and blobs take'):
+        datasets.load('xor', classes=3)
+    for name in datasets.DATASETS:
+        y = datasets.load(name, n=30, seed=1)[1]
+        expected = 3 if name in datasets.MULTICLASS else 2
+        assert sorted(set(y)) == list(range(expected))
+        assert datasets.num_classes(y) == expected

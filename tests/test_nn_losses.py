@@ -134,6 +134,42 @@ def test_gradcheck_cross_entropy(logits, targets):
     assert report.ok, report
 
 
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 3), st.integers(2, 4), st.data())
+def test_mse_gradient_with_several_outputs_per_sample(n, k, data):
+    """N samples of K > 1 outputs: the gradient is 2 (o - t) / (N K), checked
+    against central differences of a mean written here, and against the formula."""
+    numbers = st.lists(finite, min_size=n * k, max_size=n * k)
+    flat_outputs, flat_targets = data.draw(numbers), data.draw(numbers)
+    rows = lambda flat: [list(flat[i * k:(i + 1) * k]) for i in range(n)]  # noqa: E731
+    targets = rows(flat_targets)
+
+    def reference(flat):
+        return sum((o - t) ** 2 for o, t in zip(flat, flat_targets)) / (n * k)
+
+    outputs = values(*flat_outputs)
+    loss = losses.mse(rows(outputs), targets)
+    assert loss.data == pytest.approx(reference(flat_outputs), rel=1e-12, abs=1e-12)
+    loss.backward()
+    eps = 1e-6
+    for i, output in enumerate(outputs):
+        up, down = list(flat_outputs), list(flat_outputs)
+        up[i] += eps
+        down[i] -= eps
+        numeric = (reference(up) - reference(down)) / (2 * eps)
+        assert output.grad == pytest.approx(numeric, rel=1e-5, abs=1e-6)
+        assert output.grad == pytest.approx(2 * (flat_outputs[i] - flat_targets[i]) / (n * k),
+                                            rel=1e-12, abs=1e-15)
+
+
+def test_bce_gradient_is_the_mean_of_sigmoid_minus_target():
+    logits = values(0.5, -2.0, 3.0)
+    targets = [1, 0, 0]
+    losses.binary_cross_entropy(logits, targets).backward()
+    for z, t in zip(logits, targets):
+        assert z.grad == pytest.approx((1 / (1 + math.exp(-z.data)) - t) / 3, rel=1e-12)
+
+
 def test_gradcheck_l2_penalty():
     assert gradcheck(lambda *ps: losses.l2_penalty(list(ps), 0.3), [0.5, -1.5, 2.0]).ok
 
@@ -148,10 +184,9 @@ def test_gradcheck_l2_penalty():
     (lambda: losses.bce(values(1, 2), [2, 0]), r'in \[0, 1\]'),
     (lambda: losses.mse(values(1, 2), [1]), '2 outputs but 1 targets'),
     (lambda: losses.mse([], []), 'no samples'),
-    (lambda: losses.mse(values(1), ['a']), 'targets must be numbers'),
-    (lambda: losses.cross_entropy([values(1, 2)], [2]), 'class indices 0..1'),
+    (lambda: losses.cross_entropy([values(1, 2)], [2]), r'class index\) must be an int from 0 to 1'),
     (lambda: losses.cross_entropy(values(1, 2), [0, 1]), 'list of K >= 2 logits'),
-    (lambda: losses.l2_penalty(values(1), alpha=-1), 'alpha must be a number >= 0'),
+    (lambda: losses.l2_penalty(values(1), alpha=-1), 'alpha must be >= 0'),
     (lambda: losses.get('huber'), "unknown loss 'huber'; choose one of hinge, bce, mse, cross_entropy"),
 ])
 def test_bad_arguments(call, message):
@@ -159,6 +194,54 @@ def test_bad_arguments(call, message):
         call()
 
 
+def test_a_target_of_the_wrong_kind_is_a_type_error():
+    with pytest.raises(TypeError, match="mse: a target must be a number, got str 'a'"):
+        losses.mse(values(1), ['a'])
+    with pytest.raises(TypeError, match='cross_entropy: a target'):
+        losses.cross_entropy([values(1, 2)], [0.5])
+
+
 def test_single_output_is_a_batch_of_one():
     assert losses.hinge(Value(0.25), 1).data == pytest.approx(0.75)
     assert losses.mse(Value(3.0), 1.0).data == pytest.approx(4.0)
+
+
+# --------------------------------------------------------------------------
+# Classifiers: which loss, how many outputs, which targets
+
+
+@pytest.mark.parametrize('name, classes, chosen, outputs', [
+    ('auto', 2, 'hinge', 1),
+    ('auto', 3, 'cross_entropy', 3),
+    ('hinge', 2, 'hinge', 1),
+    ('bce', 2, 'bce', 1),
+    ('mse', 2, 'mse', 1),
+    ('mse', 4, 'mse', 4),
+    ('cross_entropy', 2, 'cross_entropy', 2),
+    ('cross_entropy', 5, 'cross_entropy', 5),
+])
+def test_loss_and_outputs_for_a_number_of_classes(name, classes, chosen, outputs):
+    assert losses.for_classes(name, classes) == chosen
+    assert losses.num_outputs(name, classes) == outputs
+
+
+@pytest.mark.parametrize('name', losses.BINARY)
+def test_binary_losses_refuse_more_than_two_classes(name):
+    with pytest.raises(ValueError, match=f"'{name}' is for 2 classes, but there are 3"):
+        losses.for_classes(name, 3)
+    with pytest.raises(ValueError, match="unknown loss 'huber'"):
+        losses.for_classes('huber', 2)
+
+
+def test_class_targets():
+    y = [0, 2, 1]
+    assert losses.class_targets('cross_entropy', y, 3) == y
+    assert losses.class_targets('mse', y, 3) == [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+    assert losses.class_targets('mse', [0, 1], 1) == [-1.0, 1.0]
+    assert losses.class_targets('hinge', [1, 0], 1) == [1, 0]
+    with pytest.raises(ValueError, match='cross_entropy needs a model with one output per class'):
+        losses.class_targets('cross_entropy', y, 2)
+    with pytest.raises(ValueError, match="'bce' needs a model with 1 output, this one has 2"):
+        losses.class_targets('bce', [0, 1], 2)
+    with pytest.raises(ValueError, match='mse with 2 outputs cannot fit 3 classes'):
+        losses.class_targets('mse', y, 2)

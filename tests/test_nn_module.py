@@ -172,6 +172,9 @@ def test_non_numeric_inputs_raise_type_error(bad):
     (lambda: MLP(2, []), ValueError, 'at least one layer'),
     (lambda: MLP(2, [3, -1]), ValueError, 'layer size must be a positive int'),
     (lambda: MLP(2, [3], seed='x'), TypeError, 'seed must be'),
+    (lambda: MLP('2', [3]), TypeError, "MLP: nin must be a positive int, got str '2'"),
+    (lambda: Layer(2, True), TypeError, 'Layer: nout must be a positive int, got bool True'),
+    (lambda: MLP(2, [3], activation=['relu']), ValueError, "MLP: unknown activation \\['relu'\\]"),
 ])
 def test_bad_construction_arguments(make, error, message):
     with pytest.raises(error, match=message):

@@ -43,6 +43,17 @@ def test_fit_cross_entropy_on_three_blobs():
     assert nn.accuracy(model, X, y) == pytest.approx(hand_accuracy(model, X, y))
 
 
+def test_auto_loss_is_hinge_for_two_classes_and_cross_entropy_for_more():
+    X, y = datasets.moons(n=20, seed=0)
+    auto = nn.fit(MLP(2, [4, 1], seed=0), X, y, loss='auto', steps=3, progress=False)
+    hinge = nn.fit(MLP(2, [4, 1], seed=0), X, y, loss='hinge', steps=3, progress=False)
+    assert auto.loss == hinge.loss
+    X, y = datasets.blobs(n=20, classes=3, seed=0)
+    auto = nn.fit(MLP(2, [4, 3], seed=0), X, y, loss='auto', steps=3, progress=False)
+    cross = nn.fit(MLP(2, [4, 3], seed=0), X, y, loss='cross_entropy', steps=3, progress=False)
+    assert auto.loss == cross.loss
+
+
 def test_history_records_every_step():
     X, y = datasets.moons(n=20, seed=0)
     model = MLP(2, [4, 1], seed=0)
@@ -149,12 +160,12 @@ def test_predict_and_plots_run_under_no_grad():
 
 @pytest.mark.parametrize('kwargs, message', [
     (dict(steps=0), 'steps must be a positive int'),
-    (dict(batch_size=0), 'batch_size must be None or an int from 1 to 10'),
-    (dict(batch_size=11), 'batch_size must be None or an int from 1 to 10'),
+    (dict(batch_size=0), 'fit: batch_size must be an int from 1 to 10'),
+    (dict(batch_size=11), 'fit: batch_size must be an int from 1 to 10'),
     (dict(loss='huber'), "unknown loss 'huber'"),
     (dict(optimizer='rmsprop'), "unknown optimizer 'rmsprop'"),
     (dict(lr=-1.0), 'lr must be > 0'),
-    (dict(l2=-1.0), 'l2 must be a number >= 0'),
+    (dict(l2=-1.0), 'fit: l2 must be >= 0'),
     (dict(loss='cross_entropy'), 'cross_entropy needs a model with one output per class'),
 ])
 def test_fit_bad_arguments(kwargs, message):
@@ -167,8 +178,12 @@ def test_fit_bad_data():
     model = MLP(2, [3, 1], seed=0)
     with pytest.raises(ValueError, match='X has 2 points but y has 1 labels'):
         nn.fit(model, [[0, 0], [1, 1]], [0], progress=False)
-    with pytest.raises(ValueError, match='class indices'):
+    with pytest.raises(TypeError, match='class index'):
         nn.fit(model, [[0, 0]], [0.5], progress=False)
+    with pytest.raises(ValueError, match='class index'):
+        nn.fit(model, [[0, 0]], [-1], progress=False)
+    with pytest.raises(TypeError, match='fit: steps must be a positive int'):
+        nn.fit(model, [[0, 0]], [0], steps='10', progress=False)
     with pytest.raises(ValueError, match="'hinge' is for 2 classes"):
         nn.fit(model, [[0, 0], [1, 1], [2, 2]], [0, 1, 2], progress=False)
 

@@ -228,6 +228,41 @@ assert report.ok
 # The analytic column is exact up to rounding; the numeric column is an estimate with an
 # error around $10^{-10}$. A mistake in a local derivative would show up as a disagreement
 # in the leading digits.
+
+# %% [markdown]
+# ## Your own operation
 #
+# Every operation of the engine is described once: how to compute it, and its local
+# derivative. `primitive(name, forward, partials)` lets you add one the same way. Take
+# softplus, $s(x) = \log(1 + e^x)$, a smooth relu. Its derivative is the sigmoid,
+# $s'(x) = \frac{1}{1 + e^{-x}}$. The `forward` works on plain floats. `partials(out, x)`
+# returns the local derivative, written with operations that work on floats and on
+# `Value`s alike (`exp` from `autograd` is one of them). That one formula then serves
+# `backward()`, second derivatives, drawings and `gradcheck`.
+
+# %%
+import math
+from autograd import primitive, exp, grad
+
+softplus = primitive('softplus', lambda x: math.log1p(math.exp(x)),
+                     lambda out, x: (1 / (1 + exp(-x)),))
+
+x = Value(0.5, label='x')
+y = softplus(x * 2); y.label = 'y'
+first, = grad(y, [x], create_graph=True)   # dy/dx = 2 sigmoid(2x), itself a Value
+second, = grad(first, [x])                 # d2y/dx2 = 4 sigmoid(2x) (1 - sigmoid(2x))
+s = 1 / (1 + math.exp(-1.0))
+print(f'dy/dx = {first.data:.6f}   (by hand {2 * s:.6f})')
+print(f'd2y/dx2 = {second:.6f}   (by hand {4 * s * (1 - s):.6f})')
+assert math.isclose(second, 4 * s * (1 - s), rel_tol=1e-12)
+y.backward()
+draw_dot(y)
+
+# %%
+report = gradcheck(lambda x: softplus(x * 2), [0.5])
+print(report)
+assert report.ok
+
+# %% [markdown]
 # **Next:** notebook 2 steps through `backward()` one node at a time, and shows why the
 # order of the steps matters.

@@ -64,12 +64,12 @@ assert stepped == {v.label: v.grad for v in [x1, x2, w1, w2, b, x1w1, x2w2, s, z
 print(stepped)
 
 # %% [markdown]
-# In a live Jupyter session, `autograd.viz.stepper(o)` shows the same frames behind play,
-# previous/next buttons and a slider, and `autograd.viz.save_steps_html(o, 'steps.html')`
+# In a live Jupyter session, `autograd.stepper(o)` shows the same frames behind play,
+# previous/next buttons and a slider, and `autograd.save_steps_html(o, 'steps.html')`
 # writes them into a single HTML file that any browser opens without a kernel.
 
 # %%
-from autograd.viz import stepper
+from autograd import stepper
 
 stepper(o)
 

@@ -19,9 +19,9 @@ save leaves either the old file or the new one, never half of one.
 import json
 import math
 import os
-from numbers import Real
 
 from autograd._files import write_atomically
+from autograd._validate import is_real
 
 from .gpt import GPT
 from .module import ACTIVATIONS, INITS, MLP, Layer, Neuron
@@ -105,7 +105,7 @@ def load(path):
                    f'({model.num_parameters()} expected): {", ".join(parts)}')
     for name, p in expected.items():
         number = values[name]
-        if isinstance(number, bool) or not isinstance(number, Real):
+        if not is_real(number):
             raise fail(f'parameter {name} must be a number, got {json.dumps(number)[:40]}')
         if not math.isfinite(number):
             raise fail(f'parameter {name} is not finite: {number!r}')

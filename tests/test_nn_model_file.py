@@ -115,7 +115,7 @@ def test_failed_save_leaves_old_file_intact_and_no_temporary(tmp_path, monkeypat
     def explode(*args, **kwargs):
         raise OSError('disk on fire')
 
-    monkeypatch.setattr(nn.io.os, failing, explode)
+    monkeypatch.setattr(nn.model_file.os, failing, explode)
     with pytest.raises(OSError, match='disk on fire'):
         nn.save(new_model, path)
     monkeypatch.undo()
@@ -139,7 +139,7 @@ def test_interrupted_write_in_the_middle(tmp_path, monkeypatch):
         file.write = write
         return file
 
-    monkeypatch.setattr(nn.io.os, 'fdopen', fdopen)
+    monkeypatch.setattr(nn.model_file.os, 'fdopen', fdopen)
     with pytest.raises(KeyboardInterrupt):
         nn.save(MLP(2, [3, 1], seed=5), path)
     monkeypatch.undo()

@@ -1,0 +1,436 @@
+"""Drawing a graph: `draw_dot(root)` gives a `graphviz.Digraph`.
+
+A drawing is made in two steps. `_Scene` walks the graph once (with
+`topo_order`) and decides what will be drawn: a record node
+`{ label | data | grad }` per value, a small node per operation, one edge
+per entry of a node's `._prev` (so `a + a` shows two edges), the clusters of
+`groups`, and the boxes of `collapse=True`. `_Scene.digraph()` then turns
+that into a `graphviz.Digraph`. Node ids are positions in topological order
+(`v3` is the value at position 3, `op3` the operation that made it), so the
+same graph always gives the same DOT source.
+
+How things look is decided by the two tables below, `STYLE` and
+`FRAME_STATES`, and by the colours of autograd/web/palette.json (shared with
+the stepper page). graphviz is imported only when a drawing is made, so
+`import autograd` stays fast and works without it.
+"""
+
+import json
+import math
+import os
+
+from .engine import DIV, POW, Value
+from .graph import topo_order
+
+
+def _read_palette():
+    # A plain file read, not importlib.resources: this runs on `import autograd`,
+    # and importlib.resources would add about 10 ms to it.
+    with open(os.path.join(os.path.dirname(__file__), 'web', 'palette.json'), encoding='utf-8') as file:
+        return json.load(file)
+
+
+PALETTE = _read_palette()
+"""The project's colours by role (autograd/web/palette.json)."""
+
+_MUTED = {'fontcolor': PALETTE['muted'], 'color': PALETTE['muted']}
+
+STYLE = {
+    # Graphviz attributes of every drawing, by what they apply to.
+    'graph': {'fontname': 'Helvetica', 'nodesep': '0.25', 'ranksep': '0.35'},
+    'node': {'fontname': 'Helvetica', 'fontsize': '11'},
+    'edge': {'arrowsize': '0.7', 'fontname': 'Helvetica', 'fontsize': '9'},
+    'value': {'shape': 'record', 'style': 'filled', 'fillcolor': PALETTE['value_fill']},
+    'operation': {'shape': 'ellipse', 'style': 'filled', 'fillcolor': PALETTE['op_fill'],
+                  'fontsize': '10', 'height': '0.3', 'margin': '0.04,0.02'},
+    'box': {'shape': 'record', 'style': 'filled,bold', 'fillcolor': PALETTE['box_fill']},
+    # Nested clusters get darker fills: PALETTE['cluster_fills'][depth - 1].
+    'cluster': {'style': 'rounded,filled', 'color': PALETTE['cluster_border'], 'fontname': 'Helvetica',
+                'fontsize': '10', 'labeljust': 'l'},
+    'highlight': {'color': PALETTE['highlight'], 'penwidth': '3'},
+}
+
+FRAME_STATES = {
+    # The hook for stepper frames (autograd/steps.py): a scene made with
+    # `states={value: state}` draws each value, its operation and the edges
+    # into the 'current' operation with these attributes added. Drawing code
+    # knows no more of steppers than this table and one rule: a
+    # 'not_computed' value shows its data as '?'.
+    'current': {'value': {'fillcolor': PALETTE['current_fill'], 'color': PALETTE['current_border'],
+                          'penwidth': '3'},
+                'operation': {'fillcolor': PALETTE['current_op_fill'], 'color': PALETTE['current_border'],
+                              'penwidth': '2.5'}},
+    'updated': {'value': {'fillcolor': PALETTE['updated_fill'], 'color': PALETTE['updated_border'],
+                          'penwidth': '2.5'},
+                'edge_to_current': {'color': PALETTE['updated_border'], 'penwidth': '2.5'}},
+    'partial': {'value': {'style': 'filled,dashed'}},
+    'pending': {'value': _MUTED, 'operation': {**_MUTED, 'fillcolor': PALETTE['pending_op_fill']}},
+    'not_computed': {'value': _MUTED, 'operation': {**_MUTED, 'fillcolor': PALETTE['pending_op_fill']}},
+}
+
+# Which side is which where operand order matters (a / b, a ** b).
+_SIDES = {DIV: ('num', 'den'), POW: ('base', 'exp')}
+
+INSTALL_GRAPHVIZ = (
+    'the Graphviz program `dot` was not found on PATH; install Graphviz '
+    '(apt-get install graphviz, brew install graphviz, conda install graphviz, '
+    'or see https://graphviz.org/download/); the DOT text is still available as .source'
+)
+
+RANKDIRS = ('LR', 'TB', 'RL', 'BT')
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Rendering needs the Graphviz program `dot`, which is not installed."""
+
+    def __init__(self, message=INSTALL_GRAPHVIZ):
+        super().__init__(message)
+
+
+def draw_dot(root, rankdir='LR', show_grad=True, highlight=(), groups=None, collapse=False,
+             color_grads=False, max_nodes=400):
+    """A `graphviz.Digraph` of everything `root` depends on.
+
+    Each value is a record `{ label | data | grad }` (the label only when it
+    has one), each operation its own small node, and every parent edge is
+    drawn. `highlight` is a Value or an iterable of Values to outline. `groups` maps
+    Values to a tuple of cluster names, outermost first (what
+    `model.trace(x)` returns): those nodes are drawn inside nested clusters.
+    `collapse=True` draws each innermost group as one box showing its output
+    (the node of the group that no other node of the group uses).
+    `color_grads=True` fills values by the sign of their gradient (blue +,
+    red -), stronger for larger |grad|. More than `max_nodes` drawn nodes
+    (values plus operations) raises ValueError instead of hanging Graphviz.
+
+    Render with `.pipe(format='svg')` or `.render(...)`; in Jupyter the result
+    displays itself.
+    """
+    scene = _Scene(root, rankdir=rankdir, show_grad=show_grad, highlight=highlight, groups=groups,
+                   collapse=collapse, color_grads=color_grads, max_nodes=max_nodes)
+    return scene.digraph()
+
+
+def _digraph_class():
+    """graphviz.Digraph whose rendering explains how to install a missing `dot`.
+
+    Made on first use so that graphviz is only imported by drawings. A
+    subclass keeps everything graphviz offers (`.source`, Jupyter display,
+    `.render`) and only translates the one error a learner cannot decode.
+    """
+    global _Drawing
+    if _Drawing is None:
+        import graphviz
+
+        class Drawing(graphviz.Digraph):
+            """A graphviz.Digraph; rendering without `dot` says how to install it."""
+
+            def pipe(self, *args, **kwargs):
+                try:
+                    return super().pipe(*args, **kwargs)
+                except graphviz.ExecutableNotFound as error:
+                    raise GraphvizNotFoundError() from error
+
+            def render(self, *args, **kwargs):
+                try:
+                    return super().render(*args, **kwargs)
+                except graphviz.ExecutableNotFound as error:
+                    raise GraphvizNotFoundError() from error
+
+        _Drawing = Drawing
+    return _Drawing
+
+
+_Drawing = None
+
+
+class _Scene:
+    """What a drawing shows, computed from the graph before any Graphviz call.
+
+    `states`, `grads` and `names` are the hook for stepper frames: a state
+    name of `FRAME_STATES` per Value, the gradient to print per Value (None
+    prints '?') instead of `.grad`, and names to show for unlabelled values.
+    """
+
+    def __init__(self, root, rankdir='LR', show_grad=True, highlight=(), groups=None,
+                 collapse=False, color_grads=False, max_nodes=400, states=None, grads=None,
+                 names=None):
+        if not isinstance(root, Value):
+            raise TypeError(f'draw_dot() needs a Value as root, got {type(root).__name__}')
+        if rankdir not in RANKDIRS:
+            raise ValueError(f'rankdir must be one of {", ".join(RANKDIRS)}, got {rankdir!r}')
+        if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+            raise ValueError(f'max_nodes must be a positive int, got {max_nodes!r}')
+        if groups is not None and not hasattr(groups, 'get'):
+            raise TypeError(f'groups must be a dict mapping Values to tuples of names, '
+                            f'got {type(groups).__name__}')
+        if collapse and not groups:
+            raise ValueError('collapse=True needs groups= (for a model: output, groups = model.trace(x))')
+        self.rankdir = rankdir
+        self.show_grad = show_grad
+        self.highlight = {highlight} if isinstance(highlight, Value) else set(highlight)
+        self.color_grads = color_grads
+        self.states = states or {}
+        self.grads = grads
+        self.names = names or {}
+        self.order = topo_order(root)
+        self.position = {node: i for i, node in enumerate(self.order)}
+        self.groups = {}
+        if groups:
+            for node in self.order:
+                path = groups.get(node)
+                if path:
+                    if isinstance(path, str):
+                        path = (path,)
+                    self.groups[node] = tuple(str(name) for name in path)
+        self.boxes = self._boxes() if collapse else {}
+        count = self.count_nodes()
+        if count > max_nodes:
+            values = sum(1 for node in self.order if node not in self.boxes)
+            operations = sum(1 for node in self.order if node._prev and node not in self.boxes)
+            boxes = len(set(self.boxes.values()))
+            parts = f'{values} values, {operations} operations' + (f', {boxes} boxes' if boxes else '')
+            raise ValueError(
+                f'the graph has {count} nodes to draw ({parts}), more than max_nodes={max_nodes}. '
+                f'Draw a part: pass a sub-root (an intermediate Value) instead of the final one, '
+                f'pass groups=... (from model.trace(x)) with collapse=True to draw one box per '
+                f'neuron, or raise max_nodes (Graphviz gets slow past a few hundred nodes)'
+            )
+
+    # -- what is drawn
+
+    def _boxes(self):
+        """Value -> box id, for every node of an innermost group (collapse=True)."""
+        box_of_path = {}
+        boxes = {}
+        for node in self.order:
+            path = self.groups.get(node)
+            if path:
+                boxes[node] = box_of_path.setdefault(path, f'box{len(box_of_path)}')
+        return boxes
+
+    def count_nodes(self):
+        drawn = set(self.boxes.values())
+        for node in self.order:
+            if node not in self.boxes:
+                drawn.add(node)  # the value
+                if node._prev:
+                    drawn.add((node,))  # its operation
+        return len(drawn)
+
+    def value_id(self, node):
+        return self.boxes.get(node) or f'v{self.position[node]}'
+
+    def op_id(self, node):
+        return self.boxes.get(node) or f'op{self.position[node]}'
+
+    def edges(self):
+        """(tail, head, attributes) for every parent edge and op -> value edge.
+
+        Without boxes every `._prev` entry gives its own edge. Between boxes,
+        parallel edges are merged into one labelled with their count.
+        """
+        edges = []
+        for node in self.order:
+            if not node._prev:
+                continue
+            operation = self.op_id(node)
+            sides = _SIDES.get(node._rule) if len(node._prev) == 2 else None
+            into_current = self.states.get(node) == 'current'
+            for slot, parent in enumerate(node._prev):
+                attributes = {}
+                if sides:
+                    attributes['taillabel'] = sides[slot]
+                if into_current:
+                    parent_state = FRAME_STATES.get(self.states.get(parent), {})
+                    attributes.update(parent_state.get('edge_to_current', {}))
+                edges.append((self.value_id(parent), operation, attributes))
+            edges.append((operation, self.value_id(node), {}))
+        if not self.boxes:
+            return edges
+        merged = {}
+        for tail, head, attributes in edges:
+            if tail != head:
+                merged.setdefault((tail, head), []).append(attributes)
+        result = []
+        for (tail, head), copies in merged.items():
+            attributes = dict(copies[0])
+            attributes.pop('taillabel', None)
+            if len(copies) > 1:
+                attributes['label'] = f'x{len(copies)}'
+            result.append((tail, head, attributes))
+        return result
+
+    # -- how it looks
+
+    def grad_of(self, node):
+        if self.grads is None:
+            return node.grad
+        return self.grads.get(node)
+
+    def value_attributes(self, node):
+        name = node.label or self.names.get(node, '')
+        state = self.states.get(node)
+        fields = [_escape_record(name)] if name else []
+        fields.append('data ?' if state == 'not_computed' else f'data {_number_for_drawing(node.data)}')
+        if self.show_grad:
+            grad = self.grad_of(node)
+            fields.append('grad ?' if grad is None else f'grad {_number_for_drawing(grad)}')
+        record = ' | '.join(fields)
+        # In LR drawings a record's fields stack vertically unless wrapped in
+        # braces; in TB drawings it is the other way round. Keep them in a row.
+        label = '{ ' + record + ' }' if self.rankdir in ('LR', 'RL') else record
+        attributes = {'label': label, **STYLE['value']}
+        if self.color_grads and self.grad_of(node) is not None:
+            attributes['fillcolor'] = self.grad_color(self.grad_of(node))
+        attributes.update(FRAME_STATES.get(state, {}).get('value', {}))
+        if node in self.highlight:
+            attributes.update(STYLE['highlight'])
+        return attributes
+
+    def op_attributes(self, node):
+        attributes = {'label': _escape_plain(node._op), **STYLE['operation']}
+        attributes.update(FRAME_STATES.get(self.states.get(node), {}).get('operation', {}))
+        return attributes
+
+    def box_attributes(self, box, members):
+        """One box per collapsed group: its name and its output's data and grad."""
+        output = self.group_output(members)
+        path = self.groups[members[0]]
+        fields = [_escape_record(path[-1]), f'data {_number_for_drawing(output.data)}']
+        if self.show_grad:
+            fields.append(f'grad {_number_for_drawing(self.grad_of(output) or 0.0)}')
+        record = ' | '.join(fields)
+        label = '{ ' + record + ' }' if self.rankdir in ('LR', 'RL') else record
+        attributes = {'label': label, **STYLE['box']}
+        if self.color_grads:
+            attributes['fillcolor'] = self.grad_color(self.grad_of(output) or 0.0)
+        if any(member in self.highlight for member in members):
+            attributes.update(STYLE['highlight'])
+        return attributes
+
+    @staticmethod
+    def group_output(members):
+        """The member no other member uses (the last such one in topological order)."""
+        member_set = set(members)
+        used = {parent for node in members for parent in node._prev if parent in member_set}
+        outputs = [node for node in members if node not in used]
+        return outputs[-1] if outputs else members[-1]
+
+    def grad_color(self, grad):
+        """The palette's zero colour (white) for 0, towards its positive (blue) or
+        negative (red) colour by the square root of |grad| / max |grad|, which
+        keeps small gradients visible next to a large one."""
+        if not hasattr(self, '_largest_grad'):
+            magnitudes = [abs(g) for g in (self.grad_of(n) for n in self.order)
+                          if g is not None and math.isfinite(g)]
+            self._largest_grad = max(magnitudes, default=0.0)
+        if grad != grad:
+            return PALETTE['nan']  # neither sign
+        largest = self._largest_grad
+        strength = 1.0 if math.isinf(grad) else (math.sqrt(abs(grad) / largest) if largest else 0.0)
+        zero = _rgb(PALETTE['zero'])
+        full = _rgb(PALETTE['positive'] if grad > 0 else PALETTE['negative'])
+        mixed = (round(low + (high - low) * strength) for low, high in zip(zero, full))
+        return '#' + ''.join(f'{channel:02x}' for channel in mixed)
+
+    # -- building the Digraph
+
+    def digraph(self):
+        drawing = _digraph_class()(
+            graph_attr={'rankdir': self.rankdir, **STYLE['graph']},
+            node_attr=dict(STYLE['node']),
+            edge_attr=dict(STYLE['edge']),
+        )
+        # Every drawn node with the cluster path it belongs to (() = top level).
+        placed = []
+        members_of_box = {}
+        for node in self.order:
+            box = self.boxes.get(node)
+            if box is not None:
+                members_of_box.setdefault(box, []).append(node)
+                continue
+            path = self.groups.get(node, ())
+            placed.append((path, self.value_id(node), self.value_attributes(node)))
+            if node._prev:
+                placed.append((path, self.op_id(node), self.op_attributes(node)))
+        for box, members in members_of_box.items():
+            # A box sits in the clusters that enclose its group, not in its own.
+            placed.append((self.groups[members[0]][:-1], box, self.box_attributes(box, members)))
+        _emit_clusters(drawing, placed)
+        for tail, head, attributes in self.edges():
+            drawing.edge(tail, head, **attributes)
+        return drawing
+
+
+def _emit_clusters(drawing, placed):
+    """Add nodes to `drawing`, nesting them in `subgraph cluster_k` by their path."""
+    tree = {}  # path -> (nodes, child paths), in order of first appearance
+    for path, node_id, attributes in placed:
+        for depth in range(len(path) + 1):
+            prefix = path[:depth]
+            if prefix not in tree:
+                tree[prefix] = ([], [])
+                if depth:
+                    tree[path[:depth - 1]][1].append(prefix)
+        tree[path][0].append((node_id, attributes))
+    if () not in tree:
+        return
+    import graphviz
+
+    cluster_ids = {path: f'cluster_{k}' for k, path in enumerate(p for p in tree if p)}
+    # Iterative on purpose, like topo_order: a stack of (graph, path) pairs, children
+    # added to their parent when the parent's `with` block would close.
+    pending = [(drawing, (), iter(tree[()][1]))]
+    for node_id, attributes in tree[()][0]:
+        drawing.node(node_id, **attributes)
+    while pending:
+        graph, path, children = pending[-1]
+        child = next(children, None)
+        if child is None:
+            pending.pop()
+            if pending:
+                pending[-1][0].subgraph(graph)
+            continue
+        cluster = graphviz.Digraph(name=cluster_ids[child])
+        cluster.attr(label=child[-1], fillcolor=_cluster_fill(len(child)), **STYLE['cluster'])
+        for node_id, attributes in tree[child][0]:
+            cluster.node(node_id, **attributes)
+        pending.append((cluster, child, iter(tree[child][1])))
+
+
+def _cluster_fill(depth):
+    fills = PALETTE['cluster_fills']
+    return fills[min(depth, len(fills)) - 1]
+
+
+def _rgb(color):
+    """'#4682e6' -> (70, 130, 230)."""
+    return tuple(int(color[k:k + 2], 16) for k in (1, 3, 5))
+
+
+def _number_for_drawing(x):
+    """Four decimals for everyday numbers, scientific notation for tiny or huge ones."""
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0.0 or 1e-4 <= abs(x) < 1e6:
+        return f'{x:.4f}'
+    return f'{x:.3e}'
+
+
+def _escape_record(text):
+    # Characters that structure a record label, plus the quote.
+    for char in '\\{}|<>"':
+        text = text.replace(char, '\\' + char)
+    return text
+
+
+def _escape_plain(text):
+    return text.replace('\\', '\\\\').replace('"', '\\"')
+
+
+def draw_frame(root, states, grads=None, names=None, **options):
+    """The hook for stepper frames (autograd/steps.py): `draw_dot(root, **options)`
+    with each Value of `states` drawn as its `FRAME_STATES` entry says, the grads
+    of `grads` (a dict; None shows '?') instead of `.grad` when given, and
+    `names` shown for unlabelled values."""
+    return _Scene(root, states=states, grads=grads, names=names, **options).digraph()

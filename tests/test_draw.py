@@ -1,0 +1,214 @@
+"""Drawings (autograd/draw.py).
+
+Oracles: numbers computed by hand (the tanh neuron of the README), parameter
+names (for clusters), the palette file for colours.
+"""
+
+import re
+import sys
+
+import pytest
+
+from autograd import Value, backward_steps, draw_dot
+from autograd.draw import PALETTE, GraphvizNotFoundError
+from autograd.graph import topo_order
+from drawings import SVG, dot_nodes, neuron, svg_edges, svg_nodes, svg_of
+
+
+# By hand: n = -6 + 0 + 6.8814 = 0.8814, o = tanh(n) = 0.7071, do/dn = 1 - o**2 = 0.5,
+# then + passes 0.5 on, and * swaps: x1.grad = w1 * 0.5, w1.grad = x1 * 0.5, ...
+NEURON_BY_HAND = {
+    'x1': ('2.0000', '-1.5000'), 'w1': ('-3.0000', '1.0000'),
+    'x2': ('0.0000', '0.5000'), 'w2': ('1.0000', '0.0000'),
+    'b': ('6.8814', '0.5000'), 'x1*w1': ('-6.0000', '0.5000'), 'x2*w2': ('0.0000', '0.5000'),
+    'x1*w1 + x2*w2': ('-6.0000', '0.5000'), 'n': ('0.8814', '0.5000'), 'o': ('0.7071', '1.0000'),
+}
+
+
+
+def test_svg_has_one_node_per_value_and_per_op_with_labels_and_numbers():
+    o, _ = neuron()
+    o.backward()
+    nodes = svg_nodes(svg_of(draw_dot(o)))
+    # 10 values and 5 operations (2 *, 2 +, 1 tanh): ids are positions in topological order.
+    values = [name for name in nodes if name.startswith('v')]
+    operations = [name for name in nodes if name.startswith('op')]
+    assert len(values) == 10 and len(operations) == 5
+    found = {}
+    for texts in nodes.values():
+        if len(texts) == 3:
+            label, data, grad = texts
+            found[label] = (data.removeprefix('data '), grad.removeprefix('grad '))
+    assert found == NEURON_BY_HAND
+    assert sorted(texts[0] for name, texts in nodes.items() if name.startswith('op')) == \
+        ['*', '*', '+', '+', 'tanh']
+
+
+def test_values_without_labels_show_data_and_grad_only_and_constants_are_not_nodes():
+    x = Value(3.0)
+    y = x * 2 + 1
+    y.backward()
+    nodes = svg_nodes(svg_of(draw_dot(y)))
+    assert len(nodes) == 5  # x, x*2, op, y, op: the numbers 2 and 1 live on the op nodes
+    assert sorted(texts[0] for name, texts in nodes.items() if name.startswith('op')) == ['*2', '+1']
+    assert ['data 3.0000', 'grad 2.0000'] in nodes.values()
+    assert ['data 7.0000', 'grad 1.0000'] in nodes.values()
+
+
+def test_a_plus_a_draws_two_edges_and_reuse_keeps_every_edge():
+    a = Value(1.5, label='a')
+    edges = svg_edges(svg_of(draw_dot(a + a)))
+    assert sorted(edges) == ['op1->v1', 'v0->op1', 'v0->op1']
+    x = Value(2.0, label='x')
+    edges = svg_edges(svg_of(draw_dot((x + x) * x)))
+    assert edges.count('v0->op1') == 2 and edges.count('v0->op2') == 1 and edges.count('v1->op2') == 1
+
+
+def test_show_grad_false_and_rankdir_and_highlight():
+    o, parts = neuron()
+    source = draw_dot(o, show_grad=False, rankdir='TB', highlight=[parts['b']]).source
+    assert 'grad' not in source
+    assert 'rankdir=TB' in source
+    b_line = next(line for line in source.splitlines() if 'b | data' in line)
+    assert 'penwidth=3' in b_line and PALETTE['highlight'] in b_line
+    # TB records are a row without braces; LR records need braces for the same row.
+    assert '"b | data 6.8814"' in b_line
+
+
+def test_labels_with_record_characters_are_escaped():
+    x = Value(1.0, label='{weird|label<>}')
+    y = x * 3
+    nodes = svg_nodes(svg_of(draw_dot(y)))
+    assert ['{weird|label<>}', 'data 1.0000', 'grad 0.0000'] in nodes.values()
+
+
+def test_number_format_for_tiny_and_huge_values():
+    x = Value(1e-9, label='tiny')
+    y = x * 1e12
+    nodes = svg_nodes(svg_of(draw_dot(y)))
+    texts = [text for texts in nodes.values() for text in texts]
+    assert 'data 1.000e-09' in texts and 'data 1000.0000' in texts
+
+
+def test_color_grads_fills_by_sign_and_size():
+    a, b = Value(2.0, label='a'), Value(-3.0, label='b')
+    out = a * b  # da = -3 (negative, largest), db = 2 (positive), out = 1
+    out.backward()
+    zero = Value(5.0, label='z') * 0.0
+    nodes = dot_nodes(draw_dot(out + zero, color_grads=True).source)
+
+    def fill(label):
+        attributes = next(text for text, _ in nodes.values() if f'{label} |' in text)
+        red, green, blue = (int(part, 16) for part in re.findall(r'fillcolor="#(..)(..)(..)"', attributes)[0])
+        return red, green, blue
+
+    red, green, blue = fill('a')
+    assert red > blue  # negative: red
+    red_b, green_b, blue_b = fill('b')
+    assert blue_b > red_b  # positive: blue
+    assert fill('z') == (255, 255, 255)  # z.grad = 0: white
+    assert red_b > 255 * 0.2  # smaller |grad| is paler than the largest
+
+
+def test_clusters_per_layer_and_neuron_for_an_mlp():
+    import nn
+
+    model = nn.MLP(2, [3, 1])
+    output, groups = model.trace([1.0, -2.0])
+    output = output[0] if isinstance(output, list) else output
+    loss = (output - 1.0) ** 2
+    loss.backward()
+    drawing = draw_dot(loss, groups=groups)
+    nodes = dot_nodes(drawing.source)
+    parameters = {p.label: p for p in model.parameters()}
+    assert len(parameters) == 13
+    order = topo_order(loss)
+    for name, parameter in parameters.items():
+        # 'layers.0.neurons.2.w.1' belongs in cluster layers.0 and, inside it, layers.0.neurons.2
+        layer, neuron_name = '.'.join(name.split('.')[:2]), '.'.join(name.split('.')[:4])
+        node_id = f'v{order.index(parameter)}'
+        assert nodes[node_id][1] == (layer, neuron_name), name
+        assert name in nodes[node_id][0]
+    # The loss nodes are outside every cluster.
+    assert nodes[f'v{len(order) - 1}'][1] == ()
+    clusters = [group for group in svg_of(drawing).iter(f'{SVG}g') if group.get('class') == 'cluster']
+    assert len(clusters) == 2 + 4  # two layers, four neurons
+
+
+def test_collapse_draws_one_box_per_neuron_with_its_output():
+    import nn
+
+    model = nn.MLP(2, [3, 1])
+    x = [1.0, -2.0]
+    output, groups = model.trace(x)
+    output = output[0] if isinstance(output, list) else output
+    loss = (output - 1.0) ** 2
+    loss.backward()
+    nodes = svg_nodes(svg_of(draw_dot(loss, groups=groups, collapse=True)))
+    boxes = {texts[0]: texts[1:] for name, texts in nodes.items() if name.startswith('box')}
+    assert set(boxes) == {'layers.0.neurons.0', 'layers.0.neurons.1', 'layers.0.neurons.2',
+                          'layers.1.neurons.0'}
+    params = {p.label: p.data for p in model.parameters()}
+    for k in range(3):  # relu(w . x + b), by hand
+        weights = [params[f'layers.0.neurons.{k}.w.{i}'] for i in range(2)]
+        pre = params[f'layers.0.neurons.{k}.b'] + weights[0] * x[0] + weights[1] * x[1]
+        assert boxes[f'layers.0.neurons.{k}'][0] == f'data {max(pre, 0.0):.4f}'
+    assert boxes['layers.1.neurons.0'] == [f'data {output.data:.4f}', f'grad {2 * (output.data - 1.0):.4f}']
+    # 4 boxes + the loss part: (output - 1) and its op, **2 and its op.
+    assert len(nodes) == 4 + 4
+
+
+def test_too_many_nodes_raises_with_the_count_and_what_to_do():
+    x = Value(1.0, label='x')
+    y = x
+    for _ in range(300):
+        y = y * 1.001
+    with pytest.raises(ValueError) as error:
+        draw_dot(y)
+    message = str(error.value)
+    assert '601 nodes' in message and 'max_nodes=400' in message
+    assert 'sub-root' in message and 'collapse=True' in message
+    assert 'digraph' in draw_dot(y, max_nodes=601).source
+    with pytest.raises(ValueError, match='max_nodes=10'):
+        draw_dot(y, max_nodes=10)
+
+
+def test_bad_arguments_are_named():
+    x = Value(1.0)
+    with pytest.raises(TypeError, match='needs a Value'):
+        draw_dot(1.0)
+    with pytest.raises(ValueError, match='rankdir'):
+        draw_dot(x, rankdir='XY')
+    with pytest.raises(ValueError, match='collapse=True needs groups'):
+        draw_dot(x, collapse=True)
+    with pytest.raises(ValueError, match='max_nodes'):
+        draw_dot(x, max_nodes=0)
+    with pytest.raises(TypeError, match='needs a Value'):
+        backward_steps([x])
+
+
+def test_missing_dot_says_how_to_install_and_keeps_the_source(monkeypatch, tmp_path):
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    monkeypatch.setenv('PATH', str(empty))
+    o, _ = neuron()
+    drawing = draw_dot(o)
+    for render in (lambda: drawing.pipe(format='svg'),
+                   lambda: drawing.render(tmp_path / 'graph', format='png')):
+        with pytest.raises(GraphvizNotFoundError) as error:
+            render()
+        message = str(error.value)
+        for hint in ('apt-get install graphviz', 'brew install graphviz', 'conda install graphviz',
+                     'https://graphviz.org/download/'):
+            assert hint in message
+    assert isinstance(error.value, RuntimeError)
+    assert drawing.source.startswith('digraph') and 'x1 | data 2.0000' in drawing.source
+
+
+def test_import_autograd_does_not_import_graphviz():
+    import subprocess
+
+    code = ('import autograd, sys; '
+            'print(sorted({"graphviz", "IPython", "ipywidgets", "numpy"} & set(sys.modules)))')
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == '[]'
