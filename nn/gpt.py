@@ -359,24 +359,17 @@ def train(model, words, steps=1000, lr=LEARNING_RATE, eager=False, progress=Fals
     compute the same numbers. `callback(step, loss)` is called after every
     step; `progress=True` shows a bar with the loss.
     """
-    from .optim import Adam, linear_decay
-
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f'train: steps must be a positive int, got {steps!r}')
-    words = list(words)
-    if not words:
-        raise ValueError('train: no names to learn from')
     token_lists = [encode(word) for word in words]
-    optimizer = Adam(model.parameters(), lr=linear_decay(lr, 0.0, steps), betas=BETAS, eps=EPS)
-    loss_and_gradient = _eager_step(model) if eager or not traceable() else _traced_step(model)
+    if not token_lists:
+        raise ValueError('train: no names to learn from')
+    step_on = training_step(model, steps, lr=lr, eager=eager)
     bar = _progress_bar(steps) if progress else None
     losses = []
     try:
         for step in range(steps):
-            optimizer.zero_grad()
-            with _cyclic_gc_paused():  # a step's graph has no cycles: reference counts free it
-                loss = loss_and_gradient(token_lists[step % len(token_lists)])
-            optimizer.step()
+            loss = step_on(token_lists[step % len(token_lists)])
             losses.append(loss)
             if bar is not None:
                 bar.update(1)
@@ -388,6 +381,27 @@ def train(model, words, steps=1000, lr=LEARNING_RATE, eager=False, progress=Fals
         if bar is not None:
             bar.close()
     return losses
+
+
+def training_step(model, steps, lr=LEARNING_RATE, eager=False):
+    """`step_on(tokens) -> loss`: one step of microgpt's training on one name.
+
+    Zeroes the gradients, computes the loss and its gradient (replaying a
+    traced program unless `eager` or there is no `autograd.trace`), and
+    takes an Adam step whose learning rate decays linearly to 0 at `steps`.
+    """
+    from .optim import Adam, linear_decay
+
+    optimizer = Adam(model.parameters(), lr=linear_decay(lr, 0.0, steps), betas=BETAS, eps=EPS)
+    loss_and_gradient = _eager_step(model) if eager or not traceable() else _traced_step(model)
+
+    def step_on(tokens):
+        optimizer.zero_grad()
+        with _cyclic_gc_paused():  # a step's graph has no cycles: reference counts free it
+            loss = loss_and_gradient(tokens)
+        optimizer.step()
+        return loss
+    return step_on
 
 
 def traceable():
