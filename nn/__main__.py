@@ -1,4 +1,4 @@
-"""The main command: `python -m nn train` (also installed as `backprop-lab train`).
+"""The main command: `python -m nn train | gpt` (also installed as `backprop-lab`).
 
 With no options it trains the network of micrograd's demo, an
 MLP(2, [16, 16, 1]) with ReLU hidden layers, on 100 points of two moons
@@ -13,6 +13,10 @@ runs/<dataset>/:
     decision_boundary.png   the plane coloured by predicted class, with the data
     loss.png                loss and accuracy against the step
     graph.svg               the network's graph on one input, one box per neuron
+
+`python -m nn gpt` trains nn.GPT, microgpt's model, on first names with
+microgpt's settings (1,000 steps, one name each), prints 20 names sampled
+at temperature 0.5, and writes runs/gpt/model.json and runs/gpt/loss.png.
 """
 
 import argparse
