@@ -91,6 +91,18 @@ head[0].backward()
 draw_dot(head[0])
 
 # %% [markdown]
+# `explain` (notebook 2) lists the paths from `q0` to `out0`, each with the product of its
+# local derivatives; they add up to `q0.grad`. The paths through `max` add up to zero:
+# moving every score by the same amount leaves softmax unchanged, so the shift carries no
+# gradient, exactly as the maths says. That is why shifting inside the graph is safe.
+
+# %%
+explanation = autograd.explain(head[0], q[0])
+through_max = sum(path.product for path in explanation if any(node._op == 'max' for node in path.nodes))
+print(f'{len(explanation)} paths, total {explanation.total:.6f} = q0.grad {q[0].grad:.6f}; '
+      f'the paths through max add up to {through_max:.1e}')
+
+# %% [markdown]
 # ## The model
 #
 # `nn.GPT` puts the pieces together, as microgpt does: a token embedding plus a position
