@@ -18,6 +18,8 @@ Where things are:
 * `grad`, `value_and_grad`, `hessian`, `jvp`, `jacobian` (functional.py):
   higher-order derivatives and forward mode.
 * `explain` (explain.py): a gradient as a sum over paths.
+* `trace` (trace.py): a graph recorded once as a flat program, printed as
+  forward and backward code and replayed fast.
 * `draw_dot` (draw.py): a graph as a Graphviz drawing.
 * `backward_steps`, `forward_steps` (steps.py): backprop and the forward
   pass one node at a time, as records that can be drawn.
@@ -39,9 +41,10 @@ from .gradcheck import gradcheck
 from .draw import draw_dot
 from .steps import backward_steps, forward_steps
 from .stepper import save_steps_html, stepper
+from .trace import trace
 
 __all__ = ['Value', 'no_grad', 'is_grad_enabled', 'primitive', 'detect_anomaly',
            'exp', 'log', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'leaky_relu', 'sqrt', 'softplus',
            'maximum', 'minimum',
            'gradcheck', 'grad', 'value_and_grad', 'hessian', 'jvp', 'jacobian', 'explain',
-           'draw_dot', 'backward_steps', 'forward_steps', 'save_steps_html', 'stepper']
+           'draw_dot', 'backward_steps', 'forward_steps', 'save_steps_html', 'stepper', 'trace']

@@ -17,7 +17,10 @@ each figure is the median over rounds. Before each contender's block the
 cyclic garbage collector is run untimed, so nobody pays for another's
 garbage, and one untimed warm-up step is taken; then the timed steps run
 back to back with the default GC settings, as in a user's own training loop.
-`nn.fit` is timed through its per-step callback.
+`nn.fit` is timed through its per-step callback. The traced contender runs
+the same step as a program recorded once by `autograd.trace` and replayed
+(forward + backward) every step; its first step is checked to give the eager
+step's loss and updated weights bit for bit.
 
 This is a benchmark, not a test: it prints figures and asserts nothing about
 speed. It does check the arithmetic it compares: the first losses agree, the chain's
@@ -40,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 try:
     import nn
-    from autograd import Value, no_grad
+    from autograd import Value, no_grad, trace
 except ImportError as error:
     raise SystemExit(f'bench: cannot import the project ({error}); run  pip install -e ".[bench]"') from None
 
@@ -101,6 +104,57 @@ def graph_step(model, parameters, points, labels):
     for p in parameters:
         p.data -= LEARNING_RATE * p.grad
     return loss.data
+
+
+def traced_step_runner(model, parameters, labels, points):
+    """(program, step): the step's loss traced once, and one training step replaying it."""
+    program = trace(lambda xs: step_loss(model, xs, labels, parameters), points)
+
+    def step():
+        model.zero_grad()
+        loss = program(points)
+        for p in parameters:
+            p.data -= LEARNING_RATE * p.grad
+        return loss
+
+    return program, step
+
+
+def tracing_seconds(weights, points, labels, rounds):
+    """Median seconds of `trace` on the step's loss (an eager forward plus
+    recording), and of the guard's one check (made on the second call: an
+    eager forward and a comparison), that call's replay taken off."""
+    traces, checks = [], []
+    for _ in range(rounds):
+        model = make_ours(weights)
+        parameters = model.parameters()
+        gc.collect()
+        start = time.perf_counter()
+        _, step = traced_step_runner(model, parameters, labels, points)
+        traced = time.perf_counter()
+        step()
+        first = time.perf_counter()
+        step()  # the weights changed: this call checks the recording
+        second = time.perf_counter()
+        step()
+        third = time.perf_counter()
+        traces.append(traced - start)
+        checks.append((second - first) - (third - second))
+    return statistics.median(traces), statistics.median(checks)
+
+
+def check_traced_step_is_eager_bit_for_bit(weights, points, labels):
+    """One traced step and one eager step from the same weights: the same loss and weights, to the bit."""
+    eager_model, traced_model = make_ours(weights), make_ours(weights)
+    eager_parameters, traced_parameters = eager_model.parameters(), traced_model.parameters()
+    _, step = traced_step_runner(traced_model, traced_parameters, labels, points)
+    for _ in range(2):  # the second step checks the replay with updated weights
+        eager_loss = graph_step(eager_model, eager_parameters, points, labels)
+        traced_loss = step()
+        same = eager_loss.hex() == traced_loss.hex() and all(
+            a.data.hex() == b.data.hex() for a, b in zip(eager_parameters, traced_parameters))
+        if not same:
+            raise SystemExit('bench: the traced step differs from the eager step')
 
 
 # --------------------------------------------------------------------------
@@ -269,20 +323,18 @@ def central_difference_vs_backward(weights, points, labels, eps=1e-6):
 def fit_runner(weights, points, labels):
     """`run(steps)`: (seconds per step of `nn.fit`, first loss).
 
-    fit runs one more step than asked: a step is the time between two calls
-    of fit's per-step callback, and the first step is the warm-up (as in
-    `timed_block`). fit's final evaluation after its loop is not counted.
+    A fresh model each run. The time is fit's own `history.seconds` (its
+    whole loop) over the steps: fit traces the step on its first step and
+    checks the recording on its second, and both costs are included.
     """
-    model = make_ours(weights)
     classes = [1 if label > 0 else 0 for label in labels]
 
     def run(steps):
+        model = make_ours(weights)
         gc.collect()
-        stamps = []
         history = nn.fit(model, points, classes, loss='hinge', optimizer='sgd', lr=LEARNING_RATE,
-                         l2=REG, steps=steps + 1, progress=False,
-                         callback=lambda step, history: stamps.append(time.perf_counter()))
-        return (stamps[-1] - stamps[0]) / steps, history.loss[0]
+                         l2=REG, steps=steps, progress=False)
+        return history.seconds / steps, history.loss[0]
 
     return run
 
@@ -296,6 +348,7 @@ def main(argv=None):
     parser.add_argument('--quick', action='store_true', help='fewer rounds and a shorter chain (a smoke test)')
     args = parser.parse_args(argv)
     rounds, block = (2, 1) if args.quick else (5, 3)
+    fit_block = 5 if args.quick else 20
     chain_ops = 100_000 if args.quick else 1_000_000
 
     try:
@@ -330,13 +383,22 @@ def main(argv=None):
     print('first-step losses agree to {:.0e}: '.format(spread)
           + ', '.join(f'{name} {loss!r}' for name, loss in first.items()))
 
+    check_traced_step_is_eager_bit_for_bit(weights, points, labels)
+    print('traced step: loss and all updated weights equal the eager step\'s, bit for bit (2 steps)')
+
     fit_steps = fit_runner(weights, points, labels)
+    traced_model = make_ours(weights)
+    traced_parameters = traced_model.parameters()
+    program, traced_step = traced_step_runner(traced_model, traced_parameters, labels, points)
+    traced_step()
+    traced_step()  # the guard's check: untimed here, counted with the tracing below
     # Interleaved: one block of consecutive steps per contender, round after round.
     contenders = {
         'micrograd': lambda: timed_block(lambda: graph_step(mg_model, mg_parameters, points, labels), block),
         'ours': lambda: timed_block(lambda: graph_step(ours, ours_parameters, points, labels), block),
         'floats': lambda: timed_block(lambda: float_step(floor_layers, points, labels), block),
-        'ours, nn.fit': lambda: fit_steps(block)[0],
+        'ours, nn.fit': lambda: fit_steps(fit_block)[0],
+        'ours, traced': lambda: timed_block(traced_step, block),
     }
     times = {name: [] for name in contenders}
     for _ in range(rounds):
@@ -346,11 +408,21 @@ def main(argv=None):
     print()
     print(f'training step (median of {rounds} rounds x {block} consecutive steps after a warm-up step, interleaved):')
     regimes = {'micrograd': 'own loop, default GC', 'ours': 'own loop, default GC',
-               'ours, nn.fit': 'nn.fit (GC paused per step)', 'floats': 'by hand, default GC'}
+               'ours, nn.fit': f'nn.fit, {fit_block} steps, all in', 'floats': 'by hand, default GC',
+               'ours, traced': 'own loop, replayed program'}
     for name in contenders:
         print(f'  {name:<14}{regimes[name]:<30}{ms(median[name])}   '
               f'{median["micrograd"] / median[name]:6.1f}x micrograd   '
               f'{median[name] / median["floats"]:5.1f}x the float floor')
+
+    trace_seconds, check_seconds = tracing_seconds(weights, points, labels, rounds)
+    tracing_in_steps = (trace_seconds + check_seconds) / median['ours']
+    saved_per_step = median['ours'] - median['ours, traced']
+    print(f'\ntracing: trace() {ms(trace_seconds)} (an eager forward, then recording '
+          f'{len(program._last.interior):,} operations), the guard\'s check on the 2nd call '
+          f'{ms(check_seconds)};\n  together {tracing_in_steps:.1f} eager steps, paid back after '
+          f'{math.ceil((trace_seconds + check_seconds) / saved_per_step)} replayed steps. Nothing is '
+          f'compiled (the replay interprets the recorded nodes), so there is no compile crossover.')
 
     print()
     ours_nodes = count_nodes(step_loss(ours, points, labels, ours_parameters))
@@ -397,6 +469,17 @@ def main(argv=None):
     targets.insert(1, ('through nn.fit vs micrograd', '>= 10x', f'{fit_ratio:.1f}x', fit_ratio >= 10))
     print('\ntargets (issue 7):')
     for what, goal, measured, met in targets:
+        print(f'  {what:<42}{goal:<18}{measured:>9}   {"met" if met else "MISSED"}')
+    traced_ratio = median['ours, traced'] / median['floats']
+    trace_targets = [
+        ('traced step vs the float floor', '<= 2.5x', f'{traced_ratio:.1f}x', traced_ratio <= 2.5),
+        ('tracing cost, in eager steps', '<= 3', f'{tracing_in_steps:.1f}', tracing_in_steps <= 3),
+        ('own loop, eager, vs micrograd', '>= 10x', f'{median["micrograd"] / median["ours"]:.1f}x',
+         median['micrograd'] >= 10 * median['ours']),
+        ('bytes per node on the step graph', '<= 160', f'{our_bytes:.0f}', our_bytes <= 160),
+    ]
+    print('\ntargets (issue 12, trace):')
+    for what, goal, measured, met in trace_targets:
         print(f'  {what:<42}{goal:<18}{measured:>9}   {"met" if met else "MISSED"}')
     print(f'\ntotal benchmark time {time.perf_counter() - started:.0f} s')
 

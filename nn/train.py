@@ -9,6 +9,10 @@ A training step is the whole of backprop on a dataset:
 
 `fit` runs that loop with a progress bar and records the loss and accuracy
 of every step.
+
+Where the graph cannot depend on the data, `fit` records it once with
+`autograd.trace` and replays it every step (about 3x faster for
+`python -m nn train`, the same floats bit for bit); see `_replayable`.
 """
 
 import contextlib
@@ -18,11 +22,13 @@ import time
 
 from autograd._validate import check_int, check_real
 from autograd.engine import Value, no_grad
+from autograd.trace import trace
 
 from .datasets import num_classes
 
 from . import losses as _losses
 from . import optim as _optim
+from .module import MLP, Layer, Neuron
 
 
 class History:
@@ -88,6 +94,11 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
     frees graphs by reference counting, and the collector would otherwise
     keep scanning the tens of thousands of fresh nodes); the caller's GC
     state is restored after every step, also on error.
+
+    With the whole dataset every step, an `nn` model and the hinge or mse
+    loss, the step's graph is the same every time, so `fit` traces it once
+    (autograd.trace) and replays it: the same losses and weights, bit for
+    bit, several times faster.
     """
     X, y = _check_data('fit', X, y)
     check_int('fit', 'steps', steps, minimum=1)
@@ -100,6 +111,11 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
     rng = random.Random(seed)
     everything = list(range(len(X)))
 
+    if _replayable(model, loss, y, batch_size):
+        replayed_step = _ReplayedStep(model, X, targets, loss_fn, parameters, l2)
+    else:
+        replayed_step = None
+
     history = History()
     bar = _progress_bar(steps) if progress else None
     started = time.perf_counter()
@@ -108,8 +124,11 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
             batch = everything if batch_size is None else rng.sample(everything, batch_size)
             history.lr.append(optimizer.lr)  # before the step moves a schedule on
             with _cyclic_gc_paused():
-                loss_data, predicted = _step(model, [X[i] for i in batch], [targets[i] for i in batch],
-                                             loss_fn, parameters, l2, optimizer)
+                if replayed_step is not None:
+                    loss_data, predicted = replayed_step(optimizer)
+                else:
+                    loss_data, predicted = _step(model, [X[i] for i in batch], [targets[i] for i in batch],
+                                                 loss_fn, parameters, l2, optimizer)
             history.loss.append(loss_data)
             history.accuracy.append(_fraction_right(predicted, [y[i] for i in batch]))
             if bar is not None:
@@ -139,6 +158,47 @@ def _step(model, points, targets, loss_fn, parameters, l2, optimizer):
     loss.backward()
     optimizer.step()
     return loss.data, [predicted_class(output) for output in outputs]
+
+
+def _replayable(model, loss, y, batch_size):
+    """Whether every step builds the same graph, so that a recording of it can be replayed.
+
+    The batch must be the whole dataset: for a random batch the targets,
+    which the losses hold as constants of the graph, change every step. The
+    model must be one of nn's own modules, whose forward pass never looks at
+    `.data`; the loss hinge or mse, which never do either (binary
+    cross-entropy branches on the logit's sign, cross_entropy shifts by the
+    largest logit's `.data`). A loss function of your own stays eager.
+    """
+    if callable(loss) or batch_size is not None or type(model) not in (MLP, Layer, Neuron):
+        return False
+    return _losses.for_classes(loss, num_classes(y)) in ('hinge', 'mse')
+
+
+class _ReplayedStep:
+    """`_step` on the whole dataset, traced on the first call and replayed after."""
+
+    def __init__(self, model, X, targets, loss_fn, parameters, l2):
+        self.program = None
+        self.outputs = None
+
+        def step_loss():
+            outputs = [model(x) for x in X]
+            if self.outputs is None:
+                # The traced call's outputs belong to the program, which
+                # refreshes their .data on every replay.
+                self.outputs = outputs
+            return _regularised(loss_fn(outputs, targets), parameters, l2)
+
+        self.step_loss = step_loss
+
+    def __call__(self, optimizer):
+        if self.program is None:
+            self.program = trace(self.step_loss)
+        optimizer.zero_grad()
+        loss_data = self.program()
+        optimizer.step()
+        return loss_data, [predicted_class(output) for output in self.outputs]
 
 
 def _regularised(loss, parameters, l2):

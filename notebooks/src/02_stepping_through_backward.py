@@ -238,6 +238,47 @@ assert abs(x.grad - (3 + math.exp(h.data)) * (1 - h.data**2)) < 1e-12
 print('dL/dx =', x.grad, '= (3 + e^h)(1 - h^2)')
 
 # %% [markdown]
+# ## The backward pass as a program
+#
+# Reverse mode is often written as two straight-line programs, a *Wengert list*: the
+# forward computation, one line per node in topological order, then the *adjoint* program,
+# the same nodes in reverse order, each line adding one term of the chain rule,
+# `g_parent += (local derivative) * g_node`, where `g_v` stands for $\partial L / \partial v$.
+# `autograd.trace` records a function's graph and prints both halves. Read the backward
+# half of the diamond: `g_t1` (the gradient of $h$) receives two terms, one from `u` and one
+# from `v`, and both arrive before the line that reads `g_t1`. That is the reverse
+# topological order at work: the chain rule multiplied from the back (the loss) to the front,
+# each line using forward values that were stored on the way.
+
+# %%
+from autograd import trace
+
+def diamond_loss(x):
+    h = x.tanh(); h.label = 'h'
+    u = h * 3; u.label = 'u'
+    v = h.exp(); v.label = 'v'
+    L = u + v; L.label = 'L'
+    return L
+
+program = trace(diamond_loss, 0.5)
+print(program)
+
+# %% [markdown]
+# The steps of the stepper above are these backward lines, one node at a time, and `explain`
+# sums the same local derivatives path by path. Calling the program replays both halves for
+# a new input without building a single node, and gives the floats `backward()` gives, bit
+# for bit; the input's gradient is in `program.input_grads`.
+
+# %%
+for x_value in (0.5, -1.25):
+    value = program(x_value)
+    x = Value(x_value)
+    L = diamond_loss(x)
+    L.backward()
+    assert (value, program.input_grads[0]) == (L.data, x.grad)
+    print(f'x = {x_value}: L = {value:.6f}, dL/dx = {program.input_grads[0]:.6f}, the same as backward()')
+
+# %% [markdown]
 # ## Sorting without recursion
 #
 # The textbook topological sort is a recursive depth-first search: visit a node's parents,

@@ -1,0 +1,526 @@
+"""A computation recorded once as a flat program: its listing, and fast replays.
+
+    >>> from autograd import Value, trace
+    >>> w = Value(3.0, label='w')
+    >>> program = trace(lambda x: x * w + x, 0.5)
+    >>> program(2.0)                 # the output for x = 2: 2 * 3 + 2
+    8.0
+    >>> w.grad, program.input_grads  # d/dw = x = 2, d/dx = w + 1 = 4
+    (2.0, (4.0,))
+
+`trace(fn, *args)` calls `fn` once, eagerly, and keeps the graph it built.
+The numbers in `args` (also inside lists and tuples) became leaf Values, the
+program's *inputs*; every other leaf the graph reaches (a model's weights)
+is a *parameter*, read live. `program(*new_args)` then recomputes every
+node's `.data` in the recorded order and runs the recorded backward pass,
+without building a single new node or sorting the graph again.
+
+Two ways to see it:
+
+* **The Wengert list.** `print(program)` shows the forward pass as a
+  straight-line program, one line per node (`t3 = t1 + t2`), and under it
+  the adjoint program: the same lines in reverse order, each one the chain
+  rule `g_parent += (local derivative) * g_node`. Both are written from the
+  rules' own words (`Rule.texts`), so the listing cannot disagree with the
+  engine.
+* **A replay.** Forward is each rule's `forward` on the operands' floats, the
+  very function the eager operation used; backward is each rule's own
+  `backward(out)` on the recorded nodes, in the order `backward()` would use.
+  So a replay gives the same floats, bit for bit, as building the graph
+  again and calling `backward()`, and a primitive made with
+  `autograd.primitive` is replayed with no code here knowing about it.
+
+Why an interpreter over the recorded nodes and not generated Python,
+measured on micrograd's demo step (65,177 operations, CPU time): the loop
+below replays a step in about 20 ms, against 50 ms for an eager step with
+the cyclic GC paused and 100 ms or more with it running, and costs nothing
+to prepare. Straight-line generated Python ran the step in 10-12 ms but took
+2.2 s to compile: it pays only after about 250 steps (docs/design.md).
+
+The program owns the nodes it recorded: they are its storage. Parameters
+are the user's own leaves, so their `.grad` accumulates across calls exactly
+as with `backward()`; interior gradients restart from zero on every call.
+
+Limits, and the honesty guard: a replay repeats the recorded operations, so
+it is only right if `fn` builds the same graph for every argument. A Python
+`if` on `.data`, `max()` of Values, or a constant read from `.data` (softmax
+shifted by `max(v.data for v in logits)`) make the graph depend on the data.
+On the first call whose inputs or parameters differ from the traced ones,
+the program builds the graph again eagerly and compares it, operation by
+operation and constant by constant, with the recording; a difference raises
+`ReplayError` naming the first differing operation. The guard is a check of
+one call, not a proof: a branch that happens to go the same way on that
+call is not caught.
+
+A replay does not watch for nans: to find where one appears, run `fn`
+eagerly inside `autograd.detect_anomaly()`.
+"""
+
+import contextlib
+import gc
+import inspect
+from numbers import Real
+
+from . import engine
+from .engine import Value
+from .graph import topo_order
+
+
+class ReplayError(ValueError):
+    """`fn`'s graph depends on its data, so a recording of it cannot be replayed."""
+
+
+def trace(fn, *args):
+    """Record the graph `fn(*args)` builds as a `Program` (see the module docstring).
+
+    `args` are numbers, or lists and tuples of them, nested as deep as you
+    like. `fn` gets them as leaf Values labelled by position (`xs[3][1]`)
+    and must return a scalar `Value`. Nothing is differentiated yet: call
+    the program to get the output's value and the gradients.
+    """
+    if not callable(fn):
+        raise TypeError(f'trace: fn must be a function, got {type(fn).__name__}')
+    program = Program(fn)
+    program._recording_for(args)
+    return program
+
+
+class Program:
+    """`fn` recorded as a flat program, one recording per shape of the arguments.
+
+    `program(*args)` returns fn's output value for `args` and adds d(output)
+    / d(parameter) into every parameter's `.grad`, bit for bit as
+    `fn(*args).backward()` would with the numbers of `args` passed as leaf
+    Values. `program.input_grads` then holds d(output)/d(input) for that
+    call, shaped like `args` (a tuple with one entry per argument).
+
+    Arguments of another shape (other list lengths) are traced again, as a
+    jit does; `len(program)` says how many recordings are kept and
+    `program.clear()` drops them all.
+    """
+
+    def __init__(self, fn):
+        self.fn = fn
+        self._recordings = {}
+        self._last = None
+        self.input_grads = None
+
+    def __call__(self, *args):
+        numbers, shape = _flatten(args)
+        recording = self._recordings.get(shape)
+        if recording is None:
+            recording = self._record(args, shape)
+        elif recording.unchecked:
+            with _cyclic_gc_paused():
+                recording.check(self.fn, args, numbers)
+        self._last = recording
+        value = recording.run(numbers)
+        self.input_grads = recording.input_grads(args)
+        return value
+
+    def __len__(self):
+        return len(self._recordings)
+
+    def clear(self):
+        """Forget every recording; the next call traces again."""
+        self._recordings.clear()
+        self._last = None
+
+    def listing(self, full=False):
+        """The forward program and the backward (adjoint) program, as text.
+
+        Of the most recently recorded or called shape. Long programs are
+        elided to their first and last lines with counts per operation,
+        unless `full=True`.
+        """
+        if self._last is None:
+            return 'no recording (cleared): call the program to trace fn again'
+        return self._last.listing(full)
+
+    __str__ = listing
+
+    def __repr__(self):
+        name = getattr(self.fn, '__name__', type(self.fn).__name__)
+        last = f', the last with {len(self._last.interior):,} operations' if self._last else ''
+        return f'<Program of {name}: {len(self._recordings)} recorded shape(s){last}>'
+
+
+    def _recording_for(self, args):
+        numbers, shape = _flatten(args)
+        return self._recordings.get(shape) or self._record(args, shape)
+
+    def _record(self, args, shape):
+        with _cyclic_gc_paused():
+            recording = Recording(self.fn, args)
+        self._recordings[shape] = self._last = recording
+        return recording
+
+
+class Recording:
+    """One shape's program: the recorded nodes in topological order, the
+    forward instructions that refresh their data, and their backward rules."""
+
+    def __init__(self, fn, args):
+        self.names = _argument_names(fn, len(args))
+        self.inputs = []
+        leaves = _as_leaves(args, self.names, self.inputs)
+        root = _call(fn, leaves)
+        self.root = root
+        order = topo_order(root)
+        self.interior = [node for node in order if node._rule is not None]
+        input_set = set(self.inputs)
+        self.parameters = [node for node in order if node._rule is None and node not in input_set]
+        self.order = order
+        self.forward = [_instruction(node) for node in self.interior]
+        self.backward = [(node._rule.backward, node) for node in reversed(self.interior)]
+        # The data seen while tracing; the guard waits for a call that differs from it.
+        self.traced_data = [x.data for x in self.inputs], [p.data for p in self.parameters]
+        self.unchecked = True
+
+    def run(self, numbers):
+        """Forward and backward for the flat input numbers; returns the output's data."""
+        for leaf, number in zip(self.inputs, numbers):
+            leaf.data = number
+            leaf.grad = 0.0
+        for leaf in self.parameters:
+            if leaf.data.__class__ is not float:
+                # e.g. `p.data = 0` by hand: the rules' forward functions take floats.
+                leaf.data = _parameter_float(leaf)
+        # Each kind is the operand pattern of `engine.arguments(node)`; see `_instruction`.
+        for kind, node, forward, a, b in self.forward:
+            if kind == 2:
+                node.data = forward(a.data, b.data)
+            elif kind == 3:
+                node.data = forward(a.data, b)
+            elif kind == 1:
+                node.data = forward(a.data)
+            else:
+                node.data = float(forward(*[x.data if isinstance(x, Value) else x for x in a]))
+        root = self.root
+        if root._rule is None:  # fn returned a leaf: d(leaf)/d(leaf) = 1, accumulated
+            root.grad += 1.0
+            return root.data
+        for node in self.interior:
+            node.grad = 0.0
+        root.grad = 1.0
+        for backward, node in self.backward:
+            backward(node)
+        return root.data
+
+    def input_grads(self, args):
+        grads = iter([leaf.grad for leaf in self.inputs])
+        return tuple(_unflatten(arg, grads) for arg in args)
+
+    # ----------------------------------------------------------------------
+    # The honesty guard
+
+    def check(self, fn, args, numbers):
+        """Build fn's graph again for `args` and compare it with the recording.
+
+        Waits (returns) while the inputs and parameters are those seen when
+        tracing: the same data must build the same graph. The first call
+        with other data is checked once; a difference raises `ReplayError`.
+        Nothing is differentiated and no `.grad` is touched.
+        """
+        if (numbers, [p.data for p in self.parameters]) == self.traced_data:
+            return
+        inputs = []
+        root = _call(fn, _as_leaves(args, self.names, inputs))
+        rebuilt = topo_order(root)
+        recorded_inputs = {leaf: index for index, leaf in enumerate(self.inputs)}
+        rebuilt_inputs = {leaf: index for index, leaf in enumerate(inputs)}
+        parameters = set(self.parameters)
+        recorded = {}  # rebuilt node -> the recorded node in its place
+        for index, (old, new) in enumerate(zip(self.order, rebuilt)):
+            recorded[new] = old
+            # The common case, quickly: the same operation on the same nodes and constants.
+            if (old._rule is new._rule and old._rule is not None and old._const == new._const
+                    and old._prev == tuple(map(recorded.get, new._prev))):
+                continue
+            why = _difference(old, new, recorded_inputs, rebuilt_inputs, recorded, parameters)
+            if why:
+                self._refuse(index, old, new, rebuilt, why)
+        if len(rebuilt) != len(self.order):
+            self._refuse(min(len(rebuilt), len(self.order)), None, None, rebuilt,
+                         f'the graph has {len(rebuilt)} nodes now and had {len(self.order)} when traced')
+        self.unchecked = False
+
+    def _refuse(self, index, old, new, rebuilt, why):
+        names = self._names()
+        new_names = {node: names[old_node] for node, old_node in zip(rebuilt, self.order)}
+
+        def line(node, names):
+            if node is None:
+                return '(no node)'
+            if node._rule is None:
+                return f'{names.get(node, "a leaf")} (a leaf, data {node.data!r})'
+            return _forward_line(node, lambda v: names.get(v, '?'), names.get(node, '?'))
+
+        raise ReplayError(
+            f"trace: fn's graph depends on its data, so this program cannot be replayed.\n"
+            f'Built again for new arguments, node {index + 1} of {len(self.order)} differs:\n'
+            f'  recorded: {line(old, names)}\n'
+            f'  now:      {line(new, new_names)}\n'
+            f'because {why}.\n'
+            f'Fix: compute it with graph operations (e.g. autograd.maximum(*logits) instead of '
+            f'max(v.data for v in logits), or a branchless formula instead of an if on .data), '
+            f'or stay eager: fn(*args).backward().')
+
+    # ----------------------------------------------------------------------
+    # The listing
+
+    def _names(self):
+        """A name for every node: leaves by their label, interior nodes t1, t2, ...
+
+        A leaf whose label is missing, taken, has a space or looks like an
+        interior node's name (t7) is called x<k> (an input) or p<k>.
+        """
+        names = {}
+        taken = set()
+        unnamed = {'x': 0, 'p': 0}
+        for node in self.order:
+            if node._rule is None:
+                label = node.label
+                if (not label or label in taken or any(c.isspace() for c in label)
+                        or (label[0] == 't' and label[1:].isdigit())):
+                    prefix = 'x' if node in self.inputs else 'p'
+                    unnamed[prefix] += 1
+                    label = f'{prefix}{unnamed[prefix]}'
+                    while label in taken:
+                        unnamed[prefix] += 1
+                        label = f'{prefix}{unnamed[prefix]}'
+                names[node] = label
+                taken.add(label)
+        for number, node in enumerate(self.interior, 1):
+            names[node] = f't{number}'
+        return names
+
+    def listing(self, full=False, limit=40):
+        """See `Program.listing`; `limit`: the most lines of code shown unelided."""
+        names = self._names()
+
+        def show(v):
+            return names[v]
+
+        forward, backward = [], []
+        for node in self.interior:
+            line = f'{names[node]} = {node._rule.texts(node, show)[0]}'
+            forward.append(f'{line:<28}  # {node.label}' if node.label else line)
+        for node in reversed(self.interior):
+            g_out = 'g_' + names[node]
+            for parent, derivative in zip(node._prev, node._rule.texts(node, show)[1]):
+                term = g_out if derivative == '1' else f'{derivative} * {g_out}'
+                backward.append(f'g_{names[parent]} += {term}')
+        elide = not full and len(forward) + len(backward) > limit
+        inputs = _names_of(self.inputs, names, elide)
+        parameters = _names_of(self.parameters, names, elide)
+        root = names[self.root]
+        lines = [f'forward: inputs {inputs}; parameters (read live) {parameters}']
+        if elide:
+            lines.append('  operations: ' + '; '.join(f'{text}: {count:,}'
+                                                    for text, count in _census(self.interior)))
+        lines += _indent(forward, elide, limit // 4)
+        lines.append(f'  return {root}')
+        lines.append(f'backward: every g_ starts at 0 (parameters keep theirs), then g_{root} = 1')
+        lines += _indent(backward, elide, limit // 4)
+        return '\n'.join(lines)
+
+
+# --------------------------------------------------------------------------
+# Arguments: numbers in, leaf Values out
+
+
+def _flatten(args):
+    """(the numbers of `args` as floats, depth first; a hashable shape)."""
+    numbers = []
+
+    def walk(x, path):
+        if isinstance(x, (list, tuple)):
+            return (type(x).__name__, tuple(walk(item, f'{path}[{i}]') for i, item in enumerate(x)))
+        if isinstance(x, bool) or not isinstance(x, Real):
+            raise TypeError(f'trace: argument {path} is {type(x).__name__}: {x!r}; a traced '
+                            f'program takes numbers and lists or tuples of numbers')
+        numbers.append(float(x))
+        return None
+
+    shape = tuple(walk(arg, f'args[{i}]') for i, arg in enumerate(args))
+    return numbers, shape
+
+
+def _argument_names(fn, count):
+    """fn's positional parameter names for `count` arguments (args[i] past them)."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return [names[i] if i < len(names) else f'args[{i}]' for i in range(count)]
+
+
+def _as_leaves(args, names, inputs):
+    """`args` with every number replaced by a leaf Value labelled by its position."""
+
+    def convert(x, path):
+        if isinstance(x, (list, tuple)):
+            return type(x)(convert(item, f'{path}[{i}]') for i, item in enumerate(x))
+        leaf = Value(x, label=path)
+        inputs.append(leaf)
+        return leaf
+
+    return [convert(arg, name) for arg, name in zip(args, names)]
+
+
+def _parameter_float(leaf):
+    number = engine._as_number(leaf.data)
+    if number is None:
+        name = leaf.label or repr(leaf)
+        raise TypeError(f'trace: parameter {name} has data {leaf.data!r}; '
+                        f'a Value holds a real number')
+    return number
+
+
+def _unflatten(arg, grads):
+    if isinstance(arg, (list, tuple)):
+        return type(arg)(_unflatten(item, grads) for item in arg)
+    return next(grads)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """Pause Python's cyclic GC while a graph is built and recorded.
+
+    Recording makes tens of thousands of nodes at once, and the collector
+    would scan them again and again (measured: trace() 5-8x slower with it
+    running). Graphs have no reference cycles, so nothing is left for it to
+    find; the caller's setting is restored, also on error.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _call(fn, leaves):
+    if not engine.is_grad_enabled():
+        raise RuntimeError('trace: called inside no_grad(), where no graph is built to record')
+    root = fn(*leaves)
+    if not isinstance(root, Value):
+        raise TypeError(f'trace: fn must return one scalar Value, got {type(root).__name__}'
+                        + (f' of {len(root)} items; return a loss such as sum(...)'
+                           if isinstance(root, (list, tuple)) else ''))
+    return root
+
+
+# --------------------------------------------------------------------------
+# Forward instructions
+
+
+def _instruction(node):
+    """(kind, node, forward, a, b): how to refresh `node.data` from its operands.
+
+    The kind is the pattern of `engine.arguments(node)`: 1 for (Value,),
+    2 for (Value, Value), 3 for (Value, number); anything else (variadic
+    operations, a number first, a primitive made by `autograd.primitive`,
+    whose result `float()` makes a float as the eager call does) is kind 0,
+    with the whole operand tuple in `a`.
+    """
+    rule = node._rule
+    parents = node._prev
+    const = node._const
+    if rule in _BUILT_IN:
+        if const is None:
+            if len(parents) == 1:
+                return 1, node, rule.forward, parents[0], None
+            if len(parents) == 2:
+                return 2, node, rule.forward, parents[0], parents[1]
+        elif type(const) is not tuple and len(parents) == 1:
+            return 3, node, rule.forward, parents[0], const
+    return 0, node, rule.forward, engine.arguments(node), None
+
+
+_BUILT_IN = frozenset(engine.RULES)
+
+
+# --------------------------------------------------------------------------
+# The guard's comparison
+
+
+def _difference(old, new, old_inputs, new_inputs, recorded, parameters):
+    """Why node `new` of the rebuilt graph is not node `old` of the recording ('' if it is).
+
+    `recorded` maps the rebuilt nodes met so far to the recorded nodes in
+    their places; `parameters` are the recording's parameters."""
+    if (old._rule is None) != (new._rule is None):
+        return 'an operation was taken where a leaf was, or the reverse: a branch on .data'
+    if old._rule is None:
+        if old in old_inputs or new in new_inputs:
+            if old_inputs.get(old) != new_inputs.get(new):
+                return 'another input (or a leaf instead of an input) is used here: a branch on .data'
+            return ''
+        if old is new:
+            return ''
+        if new in parameters:
+            return 'another leaf Value is used here: a branch on .data (e.g. max() of Values) chose other nodes'
+        if old.data == new.data or (old.data != old.data and new.data != new.data):
+            return ''  # a constant leaf made inside fn, the same both times
+        return ('a leaf Value made inside fn has other data, e.g. Value(x.data) or x.detach(): '
+                'a number read from .data')
+    if old._rule is not new._rule:
+        return (f'the operation is {new._rule.name!r} now and was {old._rule.name!r}: '
+                f'a Python if (or min/max of Values) on .data chose another branch')
+    if old._prev != tuple(map(recorded.get, new._prev)):
+        return 'its operands are other nodes now: a branch on .data (e.g. max() of Values) chose them'
+    if not _same_constants(old._const, new._const):
+        return ('a constant in it changed: a number computed from .data (e.g. max(v.data for v in logits)), '
+                'or a Python if on .data chose another branch')
+    return ''
+
+
+def _same_constants(c, d):
+    if type(c) is tuple and type(d) is tuple:
+        return len(c) == len(d) and all(_same_constants(x, y) for x, y in zip(c, d))
+    if c is None or d is None or type(c) is tuple or type(d) is tuple:
+        return c is d
+    return c == d or (c != c and d != d)
+
+
+# --------------------------------------------------------------------------
+# Listing helpers
+
+
+def _forward_line(node, show, name):
+    return f'{name} = {node._rule.texts(node, show)[0]}'
+
+
+def _census(interior):
+    """(operation in words, count) for each operation, most frequent first."""
+    counts = {}
+    for node in interior:
+        rule = node._rule
+        counts[rule] = counts.get(rule, 0) + 1
+    return sorted(((_generic_text(rule), count) for rule, count in counts.items()),
+                  key=lambda item: -item[1])
+
+
+def _generic_text(rule):
+    if rule.operands is None:
+        return rule.expression.format(args='...')
+    return rule.expression.format(**{name: name for name in rule.operands})
+
+
+def _names_of(nodes, names, elide):
+    if not nodes:
+        return 'none'
+    if elide and len(nodes) > 6:
+        return f'{names[nodes[0]]}, {names[nodes[1]]}, ..., {names[nodes[-1]]} ({len(nodes):,})'
+    return ', '.join(names[node] for node in nodes)
+
+
+def _indent(lines, elide, keep):
+    if elide and len(lines) > 2 * keep:
+        hidden = len(lines) - 2 * keep
+        lines = lines[:keep] + [f'... {hidden:,} more lines ...'] + lines[-keep:]
+    return ['  ' + line for line in lines]
