@@ -19,7 +19,8 @@ The model, per token (no biases anywhere):
 Every weight is an `autograd.Value`, and every piece (`linear`, `rmsnorm`,
 `softmax`, `attention`, `cross_entropy`) is a short function of lists of
 Values, so a training step is one computation graph (about 53,000
-operations for a name of six letters, 7,800 per position) and `backward()` on its loss is all of backprop.
+operations for a name of six letters, 7,500 per position), and `backward()`
+on its loss is all of backprop.
 
     >>> model = GPT(vocab_size=27, seed=0)
     >>> model.num_parameters()
