@@ -10,6 +10,9 @@
 Modules (module.py), losses, optimizers, datasets, training (train.py),
 plots (plot.py: matplotlib is imported only when you plot) and model files
 (model_file.py). `python -m nn train` runs all of it from the command line.
+
+`nn.GPT` (gpt.py) is microgpt's transformer made of Values, trained on
+`nn.datasets.names()` by `nn.gpt.train` or `python -m nn gpt`.
 """
 
 from . import datasets, losses, optim
