@@ -27,6 +27,10 @@ Where things are:
   one self-contained HTML file or a Jupyter widget; the page's script and
   style are autograd/web/stepper.js and stepper.css.
 
+* `autograd.exercises.check(YourValue)` (exercises.py, imported on
+  demand): grade a learner's own micrograd-style class, naming the classic
+  mistakes.
+
 None of these imports graphviz, IPython or numpy until a drawing is made.
 """
 

@@ -14,7 +14,17 @@ site and their execution counts run 1, 2, 3, ... in order.
 
 Why sources in .py files: they diff and review like code, and an executed
 .ipynb is only ever an output of this script, never edited by hand.
+
+Exercises: a code cell whose first line reads `# Exercise NAME: ...` is for
+the learner to complete. Its answer is the cell of the same NAME in
+`notebooks/solutions/<same file name>`. The notebook runs with the answers
+in place (so every build proves the course works end to end) and is saved
+with the exercise cells as the learner should see them, above the outputs
+the answers produce.
 """
+
+import copy
+import re
 
 import argparse
 import sys
@@ -23,6 +33,8 @@ from pathlib import Path
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent
 SOURCE_DIR = NOTEBOOK_DIR / 'src'
+SOLUTION_DIR = NOTEBOOK_DIR / 'solutions'
+EXERCISE = re.compile(r'# Exercise (\w+):')
 CELL_TIMEOUT_SECONDS = 300
 KERNEL_NAME = 'python3'
 KERNEL_METADATA = {
@@ -76,6 +88,36 @@ def make_notebook(source):
         else:
             notebook.cells.append(nbformat.v4.new_code_cell(body))
     return notebook
+
+
+def exercise_name(cell_source):
+    """'add' for a cell starting '# Exercise add: ...'; None for any other cell."""
+    match = EXERCISE.match(cell_source)
+    return match.group(1) if match else None
+
+
+def with_solutions(notebook, source):
+    """A copy of `notebook` whose exercise cells hold their solutions (the
+    notebook itself when `source` has no solutions file)."""
+    solution_file = SOLUTION_DIR / Path(source).name
+    if not solution_file.exists():
+        return notebook
+    solutions = {exercise_name(body): body for kind, body in parse_cells(solution_file.read_text(encoding='utf-8'))
+                 if kind == 'code' and exercise_name(body)}
+    solved = copy.deepcopy(notebook)
+    exercises = set()
+    for cell in solved.cells:
+        name = exercise_name(cell.source) if cell.cell_type == 'code' else None
+        if name is None:
+            continue
+        if name not in solutions:
+            raise BuildError(f'{Path(source).stem}: exercise {name!r} has no solution in solutions/{solution_file.name}')
+        exercises.add(name)
+        cell.source = solutions[name]
+    extra = sorted(set(solutions) - exercises)
+    if extra:
+        raise BuildError(f'{Path(source).stem}: solutions/{solution_file.name} answers no exercise named {extra}')
+    return solved
 
 
 def kernel_manager():
@@ -139,11 +181,15 @@ def build(source):
     import nbformat
 
     notebook = make_notebook(source)
+    solved = with_solutions(notebook, source)
     try:
-        seconds = execute(notebook, NOTEBOOK_DIR)
+        seconds = execute(solved, NOTEBOOK_DIR)
     except Exception as error:
-        raise BuildError(f'{source.stem} failed {describe_failure(notebook, error)}') from error
-    nbformat.write(notebook, notebook_path(source))
+        raise BuildError(f'{source.stem} failed {describe_failure(solved, error)}') from error
+    # Save the exercises as written, with what the answers printed below them.
+    for cell, ran in zip(notebook.cells, solved.cells):
+        ran.source = cell.source
+    nbformat.write(solved, notebook_path(source))
     return seconds
 
 

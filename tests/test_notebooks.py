@@ -18,7 +18,7 @@ import nbformat
 import pytest
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / 'notebooks'
-EXPECTED_NOTEBOOKS = 6
+EXPECTED_NOTEBOOKS = 7
 # "Each notebook runs in under about a minute on a 2-core machine"; allow slack
 # for a machine that is busy with other tests.
 SECONDS_PER_NOTEBOOK = 120
@@ -35,9 +35,9 @@ build = _load_build_script()
 SOURCES = build.source_files()
 
 
-def test_there_are_six_notebooks_each_with_a_source():
+def test_there_are_seven_notebooks_each_with_a_source():
     assert len(SOURCES) == EXPECTED_NOTEBOOKS, [s.name for s in SOURCES]
-    assert [s.name[:3] for s in SOURCES] == ['01_', '02_', '03_', '04_', '05_', '06_']
+    assert [s.name[:3] for s in SOURCES] == ['01_', '02_', '03_', '04_', '05_', '06_', '07_']
     for source in SOURCES:
         assert build.notebook_path(source).exists(), f'{build.notebook_path(source).name} not built'
 
@@ -93,6 +93,7 @@ def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(source, tmp_path):
             cell.outputs = []
             cell.execution_count = None
     start = time.perf_counter()
+    fresh = build.with_solutions(fresh, source)  # exercises answered, as the build runs them
     build.execute(fresh, tmp_path)  # raises CellExecutionError naming the failing cell
     seconds = time.perf_counter() - start
     counts = [cell.execution_count for cell in fresh.cells if cell.cell_type == 'code']
@@ -130,3 +131,48 @@ def test_build_script_builds_and_checks_a_notebook(tmp_path, monkeypatch, capsys
     source.write_text(source.read_text() + '# %%\nx + 1\n')
     assert build.main(['--check']) == 1
     assert 'out of date: 01_tiny.ipynb' in capsys.readouterr().out
+
+
+def test_exercise_cells_are_left_for_the_learner_and_answered_in_the_solutions():
+    exercises = {source: [body for kind, body in build.parse_cells(source.read_text(encoding='utf-8'))
+                          if kind == 'code' and build.exercise_name(body)] for source in SOURCES}
+    assert exercises[SOURCES[-1]], 'notebook 07 has no exercise'
+    for source, bodies in exercises.items():
+        for body in bodies:
+            assert 'raise NotImplementedError' in body, f'{source.name}: an exercise cell holds an answer'
+        if bodies:
+            solved = build.with_solutions(build.make_notebook(source), source)
+            answers = [cell.source for cell in solved.cells if build.exercise_name(cell.source)]
+            assert len(answers) == len(bodies)
+            assert not any('raise NotImplementedError' in answer for answer in answers)
+
+
+def test_an_exercise_without_an_answer_stops_the_build(tmp_path, monkeypatch):
+    (tmp_path / 'src').mkdir()
+    (tmp_path / 'solutions').mkdir()
+    source = tmp_path / 'src' / '01_tiny.py'
+    source.write_text('# %%\n# Exercise one: x\nx = ...\n# %%\n# Exercise two: y\ny = ...\n')
+    (tmp_path / 'solutions' / '01_tiny.py').write_text('# %%\n# Exercise one: x\nx = 1\n')
+    monkeypatch.setattr(build, 'SOLUTION_DIR', tmp_path / 'solutions')
+    with pytest.raises(build.BuildError, match="exercise 'two' has no solution in solutions/01_tiny.py"):
+        build.with_solutions(build.make_notebook(source), source)
+    (tmp_path / 'solutions' / '01_tiny.py').write_text(
+        '# %%\n# Exercise one: x\nx = 1\n# %%\n# Exercise two: y\ny = 2\n# %%\n# Exercise three: z\nz = 3\n')
+    with pytest.raises(build.BuildError, match=r"answers no exercise named \['three'\]"):
+        build.with_solutions(build.make_notebook(source), source)
+
+
+def test_a_built_notebook_shows_the_exercise_above_the_answers_output(tmp_path, monkeypatch):
+    for folder in ('src', 'solutions'):
+        (tmp_path / folder).mkdir()
+    (tmp_path / 'src' / '01_tiny.py').write_text('# %%\n# Exercise six: a number\nx = ...\n# %%\nx\n')
+    (tmp_path / 'solutions' / '01_tiny.py').write_text('# %%\n# Exercise six: a number\nx = 6\nprint(x * 7)\n')
+    monkeypatch.setattr(build, 'SOURCE_DIR', tmp_path / 'src')
+    monkeypatch.setattr(build, 'SOLUTION_DIR', tmp_path / 'solutions')
+    monkeypatch.setattr(build, 'NOTEBOOK_DIR', tmp_path)
+    assert build.main([]) == 0
+    notebook = nbformat.read(tmp_path / '01_tiny.ipynb', as_version=4)
+    assert [cell.source for cell in notebook.cells] == ['# Exercise six: a number\nx = ...', 'x']
+    assert notebook.cells[0].outputs[0].text == '42\n'
+    assert notebook.cells[1].outputs[0]['data']['text/plain'] == '6'
+    assert build.main(['--check']) == 0
