@@ -20,7 +20,10 @@ import argparse
 import ast
 import keyword
 import math
+import os
 import sys
+import threading
+import time
 
 from . import engine
 from .engine import Value
@@ -185,7 +188,19 @@ def _parser():
     draw.add_argument('--rankdir', default='LR', choices=('LR', 'TB', 'RL', 'BT'), help='layout direction')
     draw.add_argument('--color-grads', action='store_true', help='colour values by their gradient')
     draw.add_argument('--max-nodes', type=int, default=400, help='refuse larger drawings (default 400)')
+    draw.add_argument('--timeout', type=_seconds, default=60.0, metavar='SECONDS',
+                      help='stop Graphviz after this long (default 60)')
     return parser
+
+
+def _seconds(text):
+    seconds = float(text)
+    if not (0 < seconds < math.inf):
+        raise ValueError(text)
+    return seconds
+
+
+_seconds.__name__ = 'number of seconds'  # argparse names the type in its message
 
 
 def _output_format(path):
@@ -197,8 +212,9 @@ def _output_format(path):
     return suffix
 
 
-def draw_command(arguments):
-    from .draw import draw_dot
+def draw_command(arguments, written):
+    """Run `draw`; `written` gets each path once it is written."""
+    from .draw import TooManyNodesError, draw_dot, render
     from .stepper import save_steps_html
 
     root = evaluate(arguments.expression, parse_assignments(arguments.assignments))
@@ -207,6 +223,8 @@ def draw_command(arguments):
     if arguments.forward and not arguments.steps:
         raise UsageError('--forward goes with --steps')
     output_format = _output_format(arguments.output) if arguments.output else None
+    if arguments.output and arguments.steps and _same_file(arguments.output, arguments.steps):
+        raise UsageError(f'-o and --steps name the same file ({arguments.steps}); give each its own')
     root.backward()
     _refuse_non_finite(root)
     options = {'rankdir': arguments.rankdir, 'max_nodes': arguments.max_nodes}
@@ -216,16 +234,62 @@ def draw_command(arguments):
             if output_format == 'dot':
                 data = drawing.source.encode('utf-8')
             else:
-                data = drawing.pipe(format=output_format)
+                with _progress('laying out the graph with Graphviz'):
+                    data = render(drawing, output_format, timeout=arguments.timeout)
             _write(arguments.output, write_atomically, arguments.output, data)
+            written.append(arguments.output)
             print(f'wrote {arguments.output}')
         if arguments.steps:
             direction = 'forward' if arguments.forward else 'backward'
-            _write(arguments.steps, save_steps_html, root, arguments.steps, direction=direction,
-                   **options)
+            with _progress(f'making the {direction} steps page'):
+                _write(arguments.steps, save_steps_html, root, arguments.steps, direction=direction,
+                       timeout=arguments.timeout, **options)
+            written.append(arguments.steps)
             print(f'wrote {arguments.steps}')
-    except ValueError as error:  # too many nodes, with advice on what to do
-        raise UsageError(str(error)) from None
+    except TooManyNodesError as error:
+        raise UsageError(
+            f'the graph has {error.count} nodes to draw ({error.parts}), more than --max-nodes '
+            f'{error.max_nodes}: draw a smaller expression, or raise the limit with --max-nodes '
+            f'{error.count} (1,600 nodes draw in about a second, but are hard to read)') from None
+
+
+def _same_file(first, second):
+    if os.path.exists(first) and os.path.exists(second):
+        return os.path.samefile(first, second)
+    return os.path.realpath(first) == os.path.realpath(second)
+
+
+class _progress:
+    """On a terminal, 'autograd: <what>... 3 s' on stderr while the work lasts
+    longer than a second, erased when it ends; elsewhere nothing."""
+
+    def __init__(self, what):
+        self.what = what
+        self.done = threading.Event()
+        self.thread = None
+
+    def __enter__(self):
+        if sys.stderr.isatty():
+            self.thread = threading.Thread(target=self._tick, daemon=True)
+            self.thread.start()
+        return self
+
+    def _tick(self):
+        started = time.monotonic()
+        shown = False
+        while not self.done.wait(1.0):
+            shown = True
+            sys.stderr.write(f'\rautograd: {self.what}... {time.monotonic() - started:.0f} s ')
+            sys.stderr.flush()
+        if shown:
+            sys.stderr.write('\r\033[K')
+            sys.stderr.flush()
+
+    def __exit__(self, *exception):
+        self.done.set()
+        if self.thread is not None:
+            self.thread.join()
+        return False
 
 
 def _refuse_non_finite(root):
@@ -251,19 +315,28 @@ def _write(path, writer, *arguments, **options):
 
 def main(argv=None):
     """Run the command line; returns the exit status."""
-    from .draw import GraphvizNotFoundError
+    from .draw import DrawingError, DrawingTimeout, GraphvizNotFoundError
 
+    written = []
     try:
         arguments = _parser().parse_args(argv)
         if arguments.command != 'draw':
             raise UsageError('give a command: draw (python -m autograd draw --help)')
-        draw_command(arguments)
+        draw_command(arguments, written)
+    except KeyboardInterrupt:
+        done = f'wrote {", ".join(written)} only' if written else 'nothing was written'
+        _fail(f'interrupted; {done}')
+        return 130
+    except DrawingTimeout as error:
+        _fail(f'{error}; nothing was written. Draw a smaller expression, lower --max-nodes, '
+              f'or allow longer with --timeout {4 * error.seconds:g}')
+        return 1
+    except DrawingError as error:
+        _fail(f'{error}; nothing was written')
+        return 1
     except UsageError as error:
         _fail(error)
         return 2
-    except KeyboardInterrupt:
-        _fail('interrupted')
-        return 130
     except GraphvizNotFoundError as error:
         _fail(f'{error} (an output ending in .dot needs no Graphviz)')
         return 1

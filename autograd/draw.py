@@ -6,8 +6,11 @@ A drawing is made in two steps. `_Scene` walks the graph once (with
 per entry of a node's `._prev` (so `a + a` shows two edges), the clusters of
 `groups`, and the boxes of `collapse=True`. `_Scene.digraph()` then turns
 that into a `graphviz.Digraph`. Node ids are positions in topological order
-(`v3` is the value at position 3, `op3` the operation that made it), so the
-same graph always gives the same DOT source.
+(`v3` is the value at position 3, `op3` the operation that made it, `v3_0`,
+`v3_1`, ... the copies of v3 drawn next to its uses when it is used many
+times or far away), so the same graph always gives the same DOT source.
+`render` runs Graphviz's `dot` within a time budget and refuses anything
+but a whole drawing.
 
 How things look is decided by the two tables below, `STYLE` and
 `FRAME_STATES`, and by the colours of autograd/web/palette.json (shared with
@@ -18,6 +21,7 @@ the stepper page). graphviz is imported only when a drawing is made, so
 import json
 import math
 import os
+import re
 
 from .engine import DIV, POW, Value
 from .graph import topo_order
@@ -37,7 +41,9 @@ _MUTED = {'fontcolor': PALETTE['muted'], 'color': PALETTE['muted']}
 
 STYLE = {
     # Graphviz attributes of every drawing, by what they apply to.
-    'graph': {'fontname': 'Helvetica', 'nodesep': '0.25', 'ranksep': '0.35'},
+    # nslimit bounds dot's network-simplex passes that place nodes within a rank:
+    # unbounded, a 300-node graph could take minutes (benchmarks/drawings.py).
+    'graph': {'fontname': 'Helvetica', 'nodesep': '0.25', 'ranksep': '0.35', 'nslimit': '1'},
     'node': {'fontname': 'Helvetica', 'fontsize': '11'},
     'edge': {'arrowsize': '0.7', 'fontname': 'Helvetica', 'fontsize': '9'},
     'value': {'shape': 'record', 'style': 'filled', 'fillcolor': PALETTE['value_fill']},
@@ -68,6 +74,16 @@ FRAME_STATES = {
     'not_computed': {'value': _MUTED, 'operation': {**_MUTED, 'fillcolor': PALETTE['pending_op_fill']}},
 }
 
+# A value used by more operations than this is drawn once next to each use
+# (ids v3_0, v3_1, ...), and so is a value for a use more than SPAN_LIMIT
+# ranks away (a rank is a column of the drawing: a value or an operation).
+# Edges reaching across the drawing are what made Graphviz take minutes: it
+# lays each out as a chain of hidden nodes, one per rank crossed
+# (benchmarks/drawings.py). A copied value without a label shows its name
+# (v0, v1, ... as in the steps' texts), so its copies can be recognised.
+REUSE_LIMIT = 4
+SPAN_LIMIT = 8
+
 # Which side is which where operand order matters (a / b, a ** b).
 _SIDES = {DIV: ('num', 'den'), POW: ('base', 'exp')}
 
@@ -84,6 +100,15 @@ class GraphvizNotFoundError(RuntimeError):
     """Rendering needs the Graphviz program `dot`, which is not installed."""
 
     def __init__(self, message=INSTALL_GRAPHVIZ):
+        super().__init__(message)
+
+
+class TooManyNodesError(ValueError):
+    """The graph has more nodes to draw (`count`: values, operations, boxes,
+    described in `parts`) than `max_nodes` allows."""
+
+    def __init__(self, count, parts, max_nodes, message):
+        self.count, self.parts, self.max_nodes = count, parts, max_nodes
         super().__init__(message)
 
 
@@ -183,17 +208,25 @@ class _Scene:
                         path = (path,)
                     self.groups[node] = tuple(str(name) for name in path)
         self.boxes = self._boxes() if collapse else {}
+        self.copies, self.copy_of_edge = self._copies()
+        self.use_count = {}
+        for node in self.order:
+            for parent in node._prev:
+                self.use_count[parent] = self.use_count.get(parent, 0) + 1
+        if self.copies:
+            named = value_names(self.order)
+            self.names = {**{node: named[node] for node in self.copies}, **self.names}
         count = self.count_nodes()
         if count > max_nodes:
             values = sum(1 for node in self.order if node not in self.boxes)
             operations = sum(1 for node in self.order if node._prev and node not in self.boxes)
             boxes = len(set(self.boxes.values()))
             parts = f'{values} values, {operations} operations' + (f', {boxes} boxes' if boxes else '')
-            raise ValueError(
+            raise TooManyNodesError(count, parts, max_nodes,
                 f'the graph has {count} nodes to draw ({parts}), more than max_nodes={max_nodes}. '
                 f'Draw a part: pass a sub-root (an intermediate Value) instead of the final one, '
                 f'pass groups=... (from model.trace(x)) with collapse=True to draw one box per '
-                f'neuron, or raise max_nodes (Graphviz gets slow past a few hundred nodes)'
+                f'neuron, or raise max_nodes (1,600 nodes draw in about a second, but are hard to read)'
             )
 
     # -- what is drawn
@@ -207,6 +240,41 @@ class _Scene:
             if path:
                 boxes[node] = box_of_path.setdefault(path, f'box{len(box_of_path)}')
         return boxes
+
+    def _copies(self):
+        """The values drawn next to a use (REUSE_LIMIT, SPAN_LIMIT; none with boxes):
+        {value: [(copy id, the node using it), ...]} and {(node, slot): copy id}."""
+        if self.boxes:
+            return {}, {}
+        uses = {}
+        rank = {}  # longest path from a leaf: an operation one rank before its value
+        for node in self.order:
+            rank[node] = 2 + max((rank[parent] for parent in node._prev), default=-2)
+            for slot, parent in enumerate(node._prev):
+                uses.setdefault(parent, []).append((node, slot))
+        copies, copy_of_edge = {}, {}
+        for parent, edges in uses.items():
+            # A leaf sits right before its first use (Graphviz puts it there too).
+            home = rank[parent] if parent._prev else min(rank[node] for node, _ in edges) - 2
+            many = len(edges) > REUSE_LIMIT
+            for node, slot in edges:
+                if many or rank[node] - 1 - home > SPAN_LIMIT:
+                    copy_id = f'{self.value_id(parent)}_{len(copies.get(parent, ()))}'
+                    copy_of_edge[node, slot] = copy_id
+                    copies.setdefault(parent, []).append((copy_id, node))
+        return copies, copy_of_edge
+
+    def value_ids(self, node):
+        """Every id `node`'s value is drawn under: itself (unless it is a leaf
+        drawn only next to its uses), then its copies."""
+        copies = [copy_id for copy_id, _ in self.copies.get(node, ())]
+        return ([self.value_id(node)] if self.draws_original(node) else []) + copies
+
+    def draws_original(self, node):
+        """Whether the value is drawn where it is made: always, but for a leaf
+        whose every use has its own copy."""
+        copied_everywhere = node in self.copies and len(self.copies[node]) == self.use_count[node]
+        return bool(node._prev) or not copied_everywhere
 
     def count_nodes(self):
         drawn = set(self.boxes.values())
@@ -243,7 +311,8 @@ class _Scene:
                 if into_current:
                     parent_state = FRAME_STATES.get(self.states.get(parent), {})
                     attributes.update(parent_state.get('edge_to_current', {}))
-                edges.append((self.value_id(parent), operation, attributes))
+                tail = self.copy_of_edge.get((node, slot)) or self.value_id(parent)
+                edges.append((tail, operation, attributes))
             edges.append((operation, self.value_id(node), {}))
         if not self.boxes:
             return edges
@@ -267,14 +336,23 @@ class _Scene:
             return node.grad
         return self.grads.get(node)
 
+    def value_texts(self, node):
+        """(data text, grad text) of a value's record; the grad text is None
+        without show_grad. A 'not_computed' value shows its data as '?'."""
+        if self.states.get(node) == 'not_computed':
+            data = 'data ?'
+        else:
+            data = f'data {_number_for_drawing(node.data)}'
+        if not self.show_grad:
+            return data, None
+        grad = self.grad_of(node)
+        return data, ('grad ?' if grad is None else f'grad {_number_for_drawing(grad)}')
+
     def value_attributes(self, node):
         name = node.label or self.names.get(node, '')
         state = self.states.get(node)
-        fields = [_escape_record(name)] if name else []
-        fields.append('data ?' if state == 'not_computed' else f'data {_number_for_drawing(node.data)}')
-        if self.show_grad:
-            grad = self.grad_of(node)
-            fields.append('grad ?' if grad is None else f'grad {_number_for_drawing(grad)}')
+        fields = [_escape_record(_label_for_drawing(name))] if name else []
+        fields += [text for text in self.value_texts(node) if text is not None]
         record = ' | '.join(fields)
         # In LR drawings a record's fields stack vertically unless wrapped in
         # braces; in TB drawings it is the other way round. Keep them in a row.
@@ -288,7 +366,7 @@ class _Scene:
         return attributes
 
     def op_attributes(self, node):
-        attributes = {'label': _escape_plain(node._op), **STYLE['operation']}
+        attributes = {'label': _escape_plain(_label_for_drawing(node._op)), **STYLE['operation']}
         attributes.update(FRAME_STATES.get(self.states.get(node), {}).get('operation', {}))
         return attributes
 
@@ -296,7 +374,7 @@ class _Scene:
         """One box per collapsed group: its name and its output's data and grad."""
         output = self.group_output(members)
         path = self.groups[members[0]]
-        fields = [_escape_record(path[-1]), f'data {_number_for_drawing(output.data)}']
+        fields = [_escape_record(_label_for_drawing(path[-1])), f'data {_number_for_drawing(output.data)}']
         if self.show_grad:
             fields.append(f'grad {_number_for_drawing(self.grad_of(output) or 0.0)}')
         record = ' | '.join(fields)
@@ -350,7 +428,11 @@ class _Scene:
                 members_of_box.setdefault(box, []).append(node)
                 continue
             path = self.groups.get(node, ())
-            placed.append((path, self.value_id(node), self.value_attributes(node)))
+            attributes = self.value_attributes(node)
+            if self.draws_original(node):
+                placed.append((path, self.value_id(node), attributes))
+            for copy_id, user in self.copies.get(node, ()):
+                placed.append((self.groups.get(user, ()), copy_id, attributes))
             if node._prev:
                 placed.append((path, self.op_id(node), self.op_attributes(node)))
         for box, members in members_of_box.items():
@@ -392,7 +474,7 @@ def _emit_clusters(drawing, placed):
                 pending[-1][0].subgraph(graph)
             continue
         cluster = graphviz.Digraph(name=cluster_ids[child])
-        cluster.attr(label=child[-1], fillcolor=_cluster_fill(len(child)), **STYLE['cluster'])
+        cluster.attr(label=_label_for_drawing(child[-1]), fillcolor=_cluster_fill(len(child)), **STYLE['cluster'])
         for node_id, attributes in tree[child][0]:
             cluster.node(node_id, **attributes)
         pending.append((cluster, child, iter(tree[child][1])))
@@ -417,6 +499,41 @@ def _number_for_drawing(x):
     return f'{x:.3e}'
 
 
+def value_names(order):
+    """A name for every node of `order` (topological), for texts and drawings: its
+    label, else v0, v1, ... counting the unlabelled nodes. A label that is not a
+    plain name ('x1*w1') is put in parentheses, so that `(x1*w1).grad` reads as
+    one thing."""
+    names = {}
+    unlabelled = 0
+    for node in order:
+        label = node.label
+        if not label:
+            names[node] = f'v{unlabelled}'
+            unlabelled += 1
+        elif _PLAIN_NAME.fullmatch(label):
+            names[node] = label
+        else:
+            names[node] = f'({label})'
+    return names
+
+
+_PLAIN_NAME = re.compile(r'[^\W\d]\w*(\.\w+)*')
+
+LABEL_LIMIT = 80
+"""Longer labels are cut (with '...') in drawings: Graphviz fails on labels of
+some thousands of characters, and no drawing can show them anyway."""
+
+
+def _label_for_drawing(text):
+    """A label Graphviz can draw: control characters (a NUL byte ends Graphviz's
+    strings) written as Python writes them ('\\x00'), at most LABEL_LIMIT characters."""
+    text = ''.join(repr(char)[1:-1] if not char.isprintable() else char for char in str(text))
+    if len(text) > LABEL_LIMIT:
+        text = text[:LABEL_LIMIT - 3] + '...'
+    return text
+
+
 def _escape_record(text):
     # Characters that structure a record label, plus the quote.
     for char in '\\{}|<>"':
@@ -434,3 +551,117 @@ def draw_frame(root, states, grads=None, names=None, **options):
     of `grads` (a dict; None shows '?') instead of `.grad` when given, and
     `names` shown for unlabelled values."""
     return _Scene(root, states=states, grads=grads, names=names, **options).digraph()
+
+
+class FrameLayout:
+    """One layout for all the frames of a stepper (the steps page paints it).
+
+    `frames` is a list of `(states, grads)` as `draw_frame` takes them. The
+    drawing (`digraph()`) is laid out once, with the plain look and, per value,
+    the widest grad text any frame shows, so every frame's numbers fit. Then
+    `paint(states, grads)` says what one frame changes: per value (in
+    topological order) its frame state, data text and grad text, and which
+    edges `FRAME_STATES` colours. `ids` gives, per value, the drawn ids of the
+    value (several when it is drawn next to each use) and of its operation.
+    """
+
+    def __init__(self, root, frames, names=None, **options):
+        self.scene = _Scene(root, names=names, **options)
+        self.order = self.scene.order
+        members = {}
+        for node in self.order:
+            if node in self.scene.boxes:
+                members.setdefault(self.scene.boxes[node], []).append(node)
+        # A box (collapse=True) shows its group's output: only that member paints it.
+        box_outputs = {_Scene.group_output(group): box for box, group in members.items()}
+        self.ids = []
+        for node in self.order:
+            if node in self.scene.boxes:
+                self.ids.append(([box_outputs[node]] if node in box_outputs else [], None))
+            else:
+                self.ids.append((self.scene.value_ids(node), self.scene.op_id(node) if node._prev else None))
+        widest = {}
+        for _, grads in frames:
+            for node, grad in (grads or {}).items():
+                if grad is not None:
+                    text = _number_for_drawing(grad)
+                    if len(text) > len(widest.get(node, ('', None))[0]):
+                        widest[node] = (text, grad)
+        if any(grads is not None for _, grads in frames):
+            self.scene.grads = {node: grad for node, (_, grad) in widest.items()}
+
+    def digraph(self):
+        return self.scene.digraph()
+
+    def paint(self, states, grads):
+        """[(state, data text, grad text)] per value, and the (parent position,
+        node position) of every edge into the 'current' operation that its
+        parent's state colours (FRAME_STATES[...]['edge_to_current'])."""
+        scene = self.scene
+        saved = scene.states, scene.grads
+        scene.states, scene.grads = states, grads if grads is not None else saved[1]
+        try:
+            looks = [(states.get(node), *scene.value_texts(node)) for node in self.order]
+        finally:
+            scene.states, scene.grads = saved
+        edges = []
+        for node, state in states.items():
+            if state == 'current':
+                for parent in node._prev:
+                    if 'edge_to_current' in FRAME_STATES.get(states.get(parent), {}):
+                        edges.append((scene.position[parent], scene.position[node]))
+        return looks, edges
+
+
+class DrawingError(RuntimeError):
+    """Graphviz's `dot` failed, was killed, or gave an incomplete drawing."""
+
+
+class DrawingTimeout(DrawingError):
+    """Graphviz's `dot` did not finish within the time allowed (`seconds`)."""
+
+    def __init__(self, seconds, nodes):
+        self.seconds, self.nodes = seconds, nodes
+        super().__init__(f'Graphviz did not lay out the {nodes} nodes within {seconds:g} s')
+
+
+_NODE_STATEMENT = re.compile(r'^\s+(?!graph |node |edge )"?[\w.]+"? \[', re.MULTILINE)
+
+
+def render(drawing, format='svg', timeout=None):
+    """The bytes of `drawing` (a draw_dot result) made by Graphviz's `dot` in
+    `format` ('svg', 'png', 'pdf', ...), within `timeout` seconds if given.
+
+    Unlike `drawing.pipe`, this refuses what is not a whole drawing: `dot`
+    exiting with an error or killed by a signal raises DrawingError (with the
+    first line `dot` wrote on stderr), an SVG missing its end or some node
+    raises DrawingError, and running past `timeout` raises DrawingTimeout
+    (after stopping `dot`). A missing `dot` raises GraphvizNotFoundError.
+    """
+    import shutil
+    import subprocess
+
+    program = shutil.which('dot')
+    if program is None:
+        raise GraphvizNotFoundError()
+    source = drawing.source
+    nodes = len(_NODE_STATEMENT.findall(source))
+    try:
+        # subprocess.run kills `dot` on a timeout and on Ctrl-C alike.
+        done = subprocess.run([program, f'-T{format}'], input=source.encode('utf-8'),
+                              capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise DrawingTimeout(timeout, nodes) from None
+    problem = done.stderr.decode('utf-8', 'replace').strip().splitlines()
+    detail = f': {problem[0]}' if problem else ''
+    if done.returncode < 0:
+        raise DrawingError(f"Graphviz's dot was killed by signal {-done.returncode}{detail}")
+    if done.returncode > 0:
+        raise DrawingError(f"Graphviz's dot failed (exit status {done.returncode}){detail}")
+    if format == 'svg':
+        drawn = done.stdout.count(b'class="node"')
+        if not done.stdout.rstrip().endswith(b'</svg>') or drawn != nodes:
+            raise DrawingError(f"Graphviz's dot gave an incomplete drawing ({drawn} of {nodes} nodes)")
+    elif not done.stdout:
+        raise DrawingError("Graphviz's dot gave an empty drawing")
+    return done.stdout

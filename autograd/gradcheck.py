@@ -41,8 +41,9 @@ class GradcheckRow:
 class GradcheckReport:
     """The result of `gradcheck`: `.ok`, `.rows` (one per input), a table as repr."""
 
-    def __init__(self, rows, value, eps, atol, rtol):
+    def __init__(self, rows, value, eps, atol, rtol, notes=()):
         self.rows = rows
+        self.notes = list(notes)  # what the table alone would not explain
         self.value = value
         self.eps, self.atol, self.rtol = eps, atol, rtol
         self.ok = all(row.ok for row in rows)
@@ -71,7 +72,7 @@ class GradcheckReport:
         verdict = 'passed' if self.ok else 'FAILED'
         summary = (f'gradcheck {verdict}: f = {self.value!r}, eps={self.eps:g}, '
                    f'atol={self.atol:g}, rtol={self.rtol:g}')
-        return '\n'.join([summary, *lines])
+        return '\n'.join([summary, *lines, *(f'note: {note}' for note in self.notes)])
 
 
 def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, labels=None):
@@ -105,17 +106,36 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4, labels=None):
         root.backward()
     analytic = [leaf.grad for leaf in leaves]  # all 0.0 for a constant f
 
-    rows = []
+    rows, notes = [], []
     with no_grad():
         for i, x in enumerate(points):
-            shifted = list(points)
-            shifted[i] = x + eps
-            upper = _data(_call(f, [Value(v) for v in shifted]))
-            shifted[i] = x - eps
-            lower = _data(_call(f, [Value(v) for v in shifted]))
-            numeric = (upper - lower) / (2 * eps)
+            probes = {}
+            for sign in ('+', '-'):
+                shifted = list(points)
+                shifted[i] = x + eps if sign == '+' else x - eps
+                where = (f'the central-difference probe {labels[i]} {sign} eps = {shifted[i]!r} '
+                         f'(eps={eps:g}), a point gradcheck chose, not one you passed')
+                try:
+                    probes[sign] = _data(_call(f, [Value(v) for v in shifted]))
+                except Exception as error:
+                    message = (f'gradcheck: f failed at {where}: {error}; move {labels[i]} further '
+                               f'from the edge of the domain or pass a smaller eps')
+                    raise _same_kind(error, message) from error
+                if probes[sign] != probes[sign] or abs(probes[sign]) == float('inf'):
+                    notes.append(f'f is {probes[sign]!r} at {where}: {labels[i]} is within eps of the '
+                                 f'edge of the domain; move it or pass a smaller eps')
+            numeric = (probes['+'] - probes['-']) / (2 * eps)
             rows.append(GradcheckRow(i, labels[i], analytic[i], numeric, atol, rtol))
-    return GradcheckReport(rows, _data(root), eps, atol, rtol)
+    return GradcheckReport(rows, _data(root), eps, atol, rtol, notes)
+
+
+def _same_kind(error, message):
+    """An exception of error's type with `message` (ValueError if that type
+    cannot be made from one message)."""
+    try:
+        return type(error)(message)
+    except Exception:
+        return ValueError(message)
 
 
 def _call(f, leaves):

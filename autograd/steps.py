@@ -14,9 +14,8 @@ imports it when a drawing is made.
 
 import functools
 import math
-import re
 
-from .draw import draw_frame
+from .draw import draw_frame, value_names
 from .engine import Value, begin_backward, local_derivatives
 from .graph import topo_order
 
@@ -112,7 +111,7 @@ class _BackwardWalk:
         self.root = root
         self.order = topo_order(root)
         self.interior = None  # set by steps(), from begin_backward
-        self.names = _names(self.order)
+        self.names = value_names(self.order)
         self.start_grads = None
         self.history = []  # the updates of each step taken so far
 
@@ -195,25 +194,6 @@ class _BackwardWalk:
                 f'Then each node, from the output back, pushes its grad into its parents.')
 
 
-def _names(order):
-    """A name for every node, for texts: its label, else v<position> (as the steppers
-    draw it). A label that is not a plain name ('x1*w1') is put in parentheses, so
-    that `(x1*w1).grad` reads as one thing."""
-    names = {}
-    for position, node in enumerate(order):
-        label = node.label
-        if not label:
-            names[node] = f'v{position}'
-        elif _PLAIN_NAME.fullmatch(label):
-            names[node] = label
-        else:
-            names[node] = f'({label})'
-    return names
-
-
-_PLAIN_NAME = re.compile(r'[^\W\d]\w*(\.\w+)*')
-
-
 def _short(x):
     """A float for reading: 6 significant digits, written like Python writes floats."""
     x = float(x)
@@ -253,7 +233,7 @@ def forward_steps(root):
     if not isinstance(root, Value):
         raise TypeError(f'forward_steps() needs a Value, got {type(root).__name__}')
     order = topo_order(root)
-    names = _names(order)
+    names = value_names(order)
     for index, node in enumerate(order):
         name = names[node]
         if not node._prev:
@@ -270,21 +250,41 @@ def forward_steps(root):
 # Frames: what a stepper shows
 
 
-def frames(root, direction='backward'):
-    """The frames of a stepper, as (text, draw) pairs; `draw(**options)` gives
-    the frame's drawing. Backward: a start frame, then one per `BackwardStep`;
-    forward: one per `ForwardStep`.
-
-    The backward frames start from zero grads, leaves included (a leaf's grad
-    left over from an earlier backward() would show up doubled), and the
-    graph's grads are put back as they were afterwards: looking changes nothing.
+def frame_states(root, direction='backward'):
+    """What each frame of a stepper shows, as data: `(names, frames)` with
+    `names` the names of the texts (and of unlabelled values in the drawings),
+    and one `(text, states, grads)` per frame: the frame states of
+    draw.FRAME_STATES per Value and, backward, the grad shown per Value (None
+    shows '?'; forward frames show no grads: grads is None). `frames()` draws
+    exactly these; the steps page lays the graph out once and paints them.
     """
+    _check_frames_arguments(root, direction)
+    if direction == 'forward':
+        order = topo_order(root)
+        records = []
+        for step in forward_steps(root):
+            states = {node: 'not_computed' for node in order[step.index + 1:]}
+            states[step.node] = 'current'
+            records.append((step.text, states, None))
+        return value_names(order), records
+    walk, steps = _walked(root)
+    records = []
+    for index, text in [(-1, walk.start_text())] + [(step.index, step.text) for step in steps]:
+        grads, states = walk.state_after(index)
+        records.append((text, states, grads))
+    return walk.names, records
+
+
+def _check_frames_arguments(root, direction):
     if direction not in ('backward', 'forward'):
         raise ValueError(f"direction must be 'backward' or 'forward', got {direction!r}")
     if not isinstance(root, Value):
         raise TypeError(f'a stepper needs a Value as root, got {type(root).__name__}')
-    if direction == 'forward':
-        return [(step.text, step.draw) for step in forward_steps(root)]
+
+
+def _walked(root):
+    """A finished _BackwardWalk from zero grads and its steps; the graph's grads
+    are put back as they were."""
     walk = _BackwardWalk(root)
     saved = {node: node.grad for node in walk.order}
     try:
@@ -294,5 +294,21 @@ def frames(root, direction='backward'):
     finally:
         for node, grad in saved.items():
             node.grad = grad
+    return walk, steps
+
+
+def frames(root, direction='backward'):
+    """The frames of a stepper, as (text, draw) pairs; `draw(**options)` gives
+    the frame's drawing. Backward: a start frame, then one per `BackwardStep`;
+    forward: one per `ForwardStep`.
+
+    The backward frames start from zero grads, leaves included (a leaf's grad
+    left over from an earlier backward() would show up doubled), and the
+    graph's grads are put back as they were afterwards: looking changes nothing.
+    """
+    _check_frames_arguments(root, direction)
+    if direction == 'forward':
+        return [(step.text, step.draw) for step in forward_steps(root)]
+    walk, steps = _walked(root)
     start = (walk.start_text(), functools.partial(walk.draw, -1))
     return [start] + [(step.text, step.draw) for step in steps]

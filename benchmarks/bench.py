@@ -3,6 +3,8 @@
     python benchmarks/bench.py            # the full run, under 3 minutes
     python benchmarks/bench.py --quick    # fewer repeats, for a smoke test
 
+It ends with the drawings section (benchmarks/drawings.py, also runnable alone).
+
 The workload is micrograd's demo step: MLP(2, [16, 16, 1]) (337 parameters)
 on 100 two-moons points, max-margin loss
 
@@ -481,6 +483,10 @@ def main(argv=None):
     print('\ntargets (issue 12, trace):')
     for what, goal, measured, met in trace_targets:
         print(f'  {what:<42}{goal:<18}{measured:>9}   {"met" if met else "MISSED"}')
+    print()
+    import drawings  # benchmarks/drawings.py: drawings and steps pages (issue 16)
+
+    drawings.report()
     print(f'\ntotal benchmark time {time.perf_counter() - started:.0f} s')
 
 

@@ -140,15 +140,23 @@ def execute(notebook, working_dir, timeout=CELL_TIMEOUT_SECONDS):
     """
     from nbclient import NotebookClient
 
+    manager = kernel_manager()
     client = NotebookClient(
         notebook,
-        km=kernel_manager(),
+        km=manager,
         timeout=timeout,
         kernel_name=KERNEL_NAME,
         resources={'metadata': {'path': str(working_dir)}},
     )
     start = time.perf_counter()
-    client.execute()
+    try:
+        client.execute()
+    finally:
+        # The client does not stop a kernel it was given: stop it here, which
+        # also deletes its connection file (it holds the kernel's HMAC key).
+        if manager.has_kernel:
+            manager.shutdown_kernel(now=True)
+        manager.cleanup_resources()
     return time.perf_counter() - start
 
 

@@ -65,3 +65,23 @@ def dot_nodes(source):
             if match:
                 nodes[match.group(1)] = (match.group(2), tuple(clusters))
     return nodes
+
+
+def page_data(page):
+    """The frames' JSON of a steps page (autograd/stepper.py)."""
+    import json
+
+    start = page.index('class="bl-frames">') + len('class="bl-frames">')
+    return json.loads(page[start:page.index('</script>', start)])
+
+
+def page_frame(page, k):
+    """What frame k of a steps page shows, replayed as stepper.js replays it:
+    {drawn value id: (state, data text, grad text)}."""
+    data = page_data(page)
+    values = {}
+    for text, changes, edges in data['frames'][:k + 1]:
+        for position, *look in changes:
+            values[position] = tuple(look)
+    return {value_id: values[position] for position, (ids, op) in enumerate(data['ids'])
+            for value_id in ids}

@@ -6,14 +6,18 @@ exit status, no traceback, and no side effect.
 """
 
 import math
+import os
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ElementTree
 
 import pytest
 import sympy
 
 from autograd.__main__ import UsageError, evaluate, main, parse_assignments
+from drawings import page_data
 
 SVG = '{http://www.w3.org/2000/svg}'
 
@@ -59,8 +63,8 @@ def test_steps_writes_the_html_stepper(tmp_path):
     result = run('draw', 'tanh(x*w + b)', 'x=2', 'w=-3', 'b=6.88', '--steps', 'steps.html', cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     page = (tmp_path / 'steps.html').read_text(encoding='utf-8')
-    assert page.count('class="frame"') == 1 + 3  # the start, then tanh, +, *
-    assert 'x.grad += w.data * v2.grad' in page
+    assert len(page_data(page)['frames']) == 1 + 3  # the start, then tanh, +, *
+    assert 'x.grad += w.data * v0.grad' in page  # x*w: the first unlabelled value
     assert 'http://' not in page and 'https://' not in page
 
 
@@ -152,7 +156,7 @@ def test_hostile_expressions_in_a_real_process(expression, tmp_path):
     (['draw', 'x', 'x=1', '-o', 'graph.txt'], 'cannot tell the format'),
     (['draw', 'x', 'x=1', '-o', 'g.svg', '--forward'], '--forward goes with --steps'),
     (['draw', 'x', 'x=1', '-o', 'g.svg', '--max-nodes', 'many'], 'invalid int'),
-    (['draw', 'x*x', 'x=1', '-o', 'g.svg', '--max-nodes', '2'], 'max_nodes=2'),
+    (['draw', 'x*x', 'x=1', '-o', 'g.svg', '--max-nodes', '2'], 'more than --max-nodes 2'),
     (['draw'], 'required'),
     ([], 'give a command'),
     (['paint'], 'invalid choice'),
@@ -199,3 +203,67 @@ def test_parse_assignments_and_unary_plus():
     assert evaluate('tanh(0.5) * x', {'x': 2.0}).data == pytest.approx(2 * math.tanh(0.5))
     with pytest.raises(UsageError, match='unknown name'):
         evaluate('x * y', {'x': 1.0})
+
+
+def fake_dot_env(tmp_path, script):
+    """An environment whose first `dot` on PATH runs `script` (sh)."""
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    program = bin_dir / 'dot'
+    program.write_text('#!/bin/sh\n' + script + '\n')
+    program.chmod(0o755)
+    return {**os.environ, 'PATH': f'{bin_dir}{os.pathsep}{os.environ["PATH"]}'}
+
+
+def test_steps_and_output_naming_the_same_file_are_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'sub').mkdir()
+    for output, steps in (('g.svg', 'g.svg'), ('g.svg', './sub/../g.svg')):
+        status = main(['draw', 'x*x', 'x=2', '-o', output, '--steps', steps])
+        captured = capsys.readouterr()
+        assert status == 2 and 'same file' in captured.err and captured.err.count('\n') == 1
+    assert sorted(path.name for path in tmp_path.iterdir()) == ['sub']
+
+
+def test_ctrl_c_ends_with_one_line_and_writes_nothing(tmp_path):
+    env = fake_dot_env(tmp_path, 'exec sleep 30')
+    process = subprocess.Popen([sys.executable, '-m', 'autograd', 'draw', 'x*x', 'x=2', '-o', 'g.svg'],
+                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    time.sleep(1.5)  # well inside the call of `dot`
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert err == 'autograd: error: interrupted; nothing was written\n'
+    assert not (tmp_path / 'g.svg').exists()
+
+
+@pytest.mark.parametrize('script, message', [
+    ('cat > /dev/null; kill -9 $$', 'killed by signal 9'),
+    ('cat > /dev/null; printf \'<svg><g class="node"><title>v0</title></g></svg>\\n\'', 'incomplete'),
+])
+def test_a_dot_that_dies_or_draws_part_fails_the_command(script, message, tmp_path):
+    env = fake_dot_env(tmp_path, script)
+    for output in (['-o', 'g.svg'], ['--steps', 'steps.html']):
+        result = run('draw', 'x*x + 3*x', 'x=2', *output, cwd=tmp_path, env=env)
+        assert result.returncode == 1, result.stdout
+        assert message in result.stderr and result.stderr.count('\n') == 1
+        assert 'wrote' not in result.stdout
+    assert sorted(path.name for path in tmp_path.iterdir()) == ['bin']
+
+
+def test_a_slow_dot_is_stopped_with_advice_on_the_options(tmp_path):
+    env = fake_dot_env(tmp_path, 'exec sleep 30')
+    result = run('draw', 'x*x', 'x=2', '-o', 'g.svg', '--timeout', '0.5', cwd=tmp_path, env=env)
+    assert result.returncode == 1 and result.stderr.count('\n') == 1
+    assert 'within 0.5 s' in result.stderr and '--max-nodes' in result.stderr and '--timeout 2' in result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ['bin']
+
+
+def test_too_many_nodes_is_refused_with_the_command_line_option(tmp_path):
+    expression = '-'.join(['x'] * 300)
+    result = run('draw', expression, 'x=1', '-o', 'g.svg', cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count('\n') == 1
+    assert '--max-nodes 400' in result.stderr and '--max-nodes 1197' in result.stderr
+    assert 'max_nodes=' not in result.stderr and 'collapse=True' not in result.stderr  # Python words
+    assert list(tmp_path.iterdir()) == []

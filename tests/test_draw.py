@@ -4,13 +4,16 @@ Oracles: numbers computed by hand (the tanh neuron of the README), parameter
 names (for clusters), the palette file for colours.
 """
 
+import os
 import re
 import sys
+import xml.etree.ElementTree as ElementTree
 
 import pytest
 
 from autograd import Value, backward_steps, draw_dot
-from autograd.draw import PALETTE, GraphvizNotFoundError
+from autograd.draw import (LABEL_LIMIT, PALETTE, REUSE_LIMIT, SPAN_LIMIT, DrawingError, DrawingTimeout,
+                           GraphvizNotFoundError, render)
 from autograd.graph import topo_order
 from drawings import SVG, dot_nodes, neuron, svg_edges, svg_nodes, svg_of
 
@@ -212,3 +215,86 @@ def test_import_autograd_does_not_import_graphviz():
             'print(sorted({"graphviz", "IPython", "ipywidgets", "numpy"} & set(sys.modules)))')
     result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == '[]'
+
+
+def test_a_value_used_many_times_is_drawn_next_to_each_use():
+    # x - x - ... - x: one x with a hundred edges reaching across the drawing kept
+    # Graphviz busy for minutes; drawn next to each use, no node has more than a few.
+    x = Value(0.5, label='x')
+    y = x
+    for _ in range(99):
+        y = y - x
+    y.backward()
+    source = draw_dot(y).source
+    tails = re.findall(r'^\s*(\w+) -> op\d+', source, re.MULTILINE)
+    assert max(tails.count(tail) for tail in set(tails)) <= REUSE_LIMIT
+    x_copies = {tail for tail in tails if tail.startswith('v0_')}
+    assert len(x_copies) == 100  # one per use: every edge is still drawn
+    nodes = svg_nodes(svg_of(draw_dot(y)))
+    assert sum(texts[0] == 'x' for texts in nodes.values()) == 100
+    assert ['x', 'data 0.5000', 'grad -98.0000'] in nodes.values()  # dy/dx = 1 - 99
+    # A few uses stay one node with its edges.
+    z = x * x * x
+    assert 'v0_' not in draw_dot(z).source
+
+
+@pytest.mark.parametrize('label', ['a\x00b', 'tab\there', 'long' * 4000])
+def test_labels_graphviz_cannot_take_are_escaped_and_cut(label):
+    x = Value(1.0, label=label)
+    y = x * 2
+    nodes = svg_nodes(ElementTree.fromstring(render(draw_dot(y), 'svg')))
+    (shown,) = [texts[0] for texts in nodes.values() if len(texts) == 3 and texts[1] == 'data 1.0000']
+    assert len(shown) <= LABEL_LIMIT and '\x00' not in shown and '\t' not in shown
+    assert shown.startswith(repr(label[:6])[1:-1][:6])
+
+
+def fake_dot(tmp_path, monkeypatch, script):
+    """A `dot` program that runs `script` (sh), first on PATH."""
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    program = bin_dir / 'dot'
+    program.write_text('#!/bin/sh\n' + script + '\n')
+    program.chmod(0o755)
+    monkeypatch.setenv('PATH', f'{bin_dir}{os.pathsep}{os.environ["PATH"]}')
+
+
+ONE_NODE_SVG = ('printf \'<svg><g id="node1" class="node"><title>v0</title></g></svg>\\n\'')
+
+
+@pytest.mark.parametrize('script, message', [
+    ('cat > /dev/null; kill -9 $$', 'killed by signal 9'),
+    ('cat > /dev/null; echo "Error: syntax error in line 1" >&2; exit 1', 'exit status 1.*syntax error'),
+    ('cat > /dev/null; ' + ONE_NODE_SVG, r'incomplete drawing \(1 of 3 nodes\)'),
+])
+def test_render_refuses_a_dot_that_died_or_drew_part(script, message, tmp_path, monkeypatch):
+    fake_dot(tmp_path, monkeypatch, script)
+    x = Value(2.0, label='x')
+    with pytest.raises(DrawingError, match=message):
+        render(draw_dot(x * 3), 'svg')
+
+
+def test_render_stops_dot_past_its_time_budget(tmp_path, monkeypatch):
+    fake_dot(tmp_path, monkeypatch, 'exec sleep 30')
+    x = Value(2.0, label='x')
+    with pytest.raises(DrawingTimeout, match='within 0.2 s') as error:
+        render(draw_dot(x * 3), 'svg', timeout=0.2)
+    assert error.value.nodes == 3
+
+
+def test_a_use_far_from_its_value_gets_a_copy_that_shows_its_name():
+    x = Value(0.3, label='x')
+    t = x.tanh()  # unlabelled, made early ...
+    y = t
+    for _ in range(2 * SPAN_LIMIT):
+        y = y.sigmoid()
+    y = y * t  # ... and used again far to the right: an edge across the drawing
+    y.backward()
+    source = draw_dot(y).source
+    edges = re.findall(r'^\s*(\w+) -> (\w+)', source, re.MULTILINE)
+    t_id = f'v{topo_order(y).index(t)}'
+    assert (f'{t_id}_0', f'op{len(topo_order(y)) - 1}') in edges  # the far use: from a copy
+    nodes = svg_nodes(svg_of(draw_dot(y)))
+    # t is drawn where it is made and next to its far use, both named as the steps name it.
+    t_drawn = [texts for name, texts in nodes.items() if name in (t_id, f'{t_id}_0')]
+    assert len(t_drawn) == 2 and all(texts[0] == 'v0' and texts[1] == f'data {t.data:.4f}' for texts in t_drawn)
+    assert 'v1' not in [texts[0] for texts in nodes.values()]  # only copied values get a name

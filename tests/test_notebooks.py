@@ -74,6 +74,28 @@ def test_the_kernel_runs_this_python(tmp_path):
     assert Path(printed).resolve() == Path(sys.executable).resolve()
 
 
+@pytest.mark.parametrize('cell', ['1 + 1', '1 / 0'])
+def test_a_run_stops_its_kernel_and_deletes_its_connection_file(cell, tmp_path, monkeypatch):
+    managers = []
+    make_manager = build.kernel_manager
+
+    def recording_manager():
+        managers.append(make_manager())
+        return managers[-1]
+
+    monkeypatch.setattr(build, 'kernel_manager', recording_manager)
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_code_cell(cell))
+    try:
+        build.execute(notebook, tmp_path, timeout=60)
+    except Exception:
+        assert cell == '1 / 0'
+    (manager,) = managers
+    assert manager.connection_file  # it was written (it holds the kernel's HMAC key) ...
+    assert not Path(manager.connection_file).exists()  # ... and removed
+    assert not manager.is_alive()
+
+
 def test_a_failing_cell_fails_the_run(tmp_path):
     from nbclient.exceptions import CellExecutionError
 

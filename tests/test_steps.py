@@ -94,7 +94,7 @@ RULE_CASES = {
     'ABS': (lambda x, y: abs(x), lambda x, y: abs(x), ['sign(x.data) * out.grad']),
     # x - 1 < 0, on the slope side; d(out)/d(x - 1) = d(out)/dx
     'LEAKY_RELU': (lambda x, y: autograd.leaky_relu(x - 1, slope=0.1), lambda x, y: 0.1 * (x - 1),
-                   ['(1 if v1.data > 0 else 0.1) * out.grad']),
+                   ['(1 if v0.data > 0 else 0.1) * out.grad']),
     'SOFTPLUS': (lambda x, y: autograd.softplus(x), lambda x, y: math.log1p(math.exp(x)),
                  ['sigmoid(x.data) * out.grad']),
     'MAX': (lambda x, y: autograd.maximum(x, y), max,
@@ -227,7 +227,7 @@ def test_forward_steps_show_values_in_topological_order():
     assert [step.text for step in steps] == [
         'step 1 of 3: x = 2.0 (an input: a leaf)',
         'step 2 of 3: w = -3.0 (an input: a leaf)',
-        'step 3 of 3: v2 = x * w = 2.0 * -3.0 = -6.0',
+        'step 3 of 3: v0 = x * w = 2.0 * -3.0 = -6.0',  # the first unlabelled value
     ]
     source = steps[1].draw().source
     assert 'data ?' in source and 'data -3.0000' in source and 'data -6.0000' not in source
