@@ -12,9 +12,13 @@ plots (plot.py: matplotlib is imported only when you plot) and model files
 (model_file.py). `python -m nn train` runs all of it from the command line;
 `nn.Playground()` (playground.py) trains live in a notebook widget or, with
 `python -m nn playground`, in a browser page.
+
+`nn.GPT` (gpt.py) is microgpt's transformer made of Values, trained on
+`nn.datasets.names()` by `nn.gpt.train` or `python -m nn gpt`.
 """
 
 from . import datasets, losses, optim
+from .gpt import GPT
 from .model_file import ModelFileError, load, save
 from .module import MLP, Layer, Module, Neuron
 from .playground import Playground
@@ -22,6 +26,6 @@ from .plot import plot_decision_boundary, plot_history
 from .train import History, accuracy, fit, predict
 
 
-__all__ = ['Module', 'Neuron', 'Layer', 'MLP', 'fit', 'predict', 'accuracy', 'History',
+__all__ = ['Module', 'Neuron', 'Layer', 'MLP', 'GPT', 'fit', 'predict', 'accuracy', 'History',
            'save', 'load', 'ModelFileError', 'plot_decision_boundary', 'plot_history',
            'datasets', 'losses', 'optim', 'Playground']

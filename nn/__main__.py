@@ -1,4 +1,4 @@
-"""The main command: `python -m nn train` (also installed as `backprop-lab train`).
+"""The main command: `python -m nn train | gpt` (also installed as `backprop-lab`).
 
 With no options it trains the network of micrograd's demo, an
 MLP(2, [16, 16, 1]) with ReLU hidden layers, on 100 points of two moons
@@ -13,6 +13,10 @@ runs/<dataset>/:
     decision_boundary.png   the plane coloured by predicted class, with the data
     loss.png                loss and accuracy against the step
     graph.svg               the network's graph on one input, one box per neuron
+
+`python -m nn gpt` trains nn.GPT, microgpt's model, on first names with
+microgpt's settings (1,000 steps, one name each), prints 20 names sampled
+at temperature 0.5, and writes runs/gpt/model.json and runs/gpt/loss.png.
 """
 
 import argparse
@@ -136,6 +140,7 @@ def build_parser(prog=None):
                        help='output folder; default: runs/<dataset>')
     train.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True,
                        help='show a progress bar')
+    _add_gpt_command(commands, _DefaultsShown)
     add_playground_parser(commands)
     return parser
 
@@ -153,9 +158,11 @@ def main(argv=None):
     try:
         args = build_parser(prog).parse_args(argv)
         if args.command is None:
-            raise UsageError('choose a command: train, playground')
+            raise UsageError('choose a command: train, gpt, playground')
         if args.command == 'playground':
             return run_playground(args, prog)
+        if args.command == 'gpt':
+            return _gpt(args)
         return _train(args)
     except UsageError as error:
         _fail(prog, error)
@@ -347,6 +354,64 @@ def _write_graph(model, x, path):
     model.zero_grad()
     write_atomically(path, svg)
     return None
+
+
+# --------------------------------------------------------------------------
+# python -m nn gpt
+
+
+def _add_gpt_command(commands, formatter_class):
+    gpt = commands.add_parser(
+        'gpt', help='train a GPT made of Values on first names, then make up new ones',
+        description=('Train nn.GPT (microgpt\'s model: 4,192 parameters, one name per step, Adam '
+                     'with a linearly decaying learning rate) on the 5,163 first names of the 1990 '
+                     'US Census, print names sampled from it, and write model.json and loss.png '
+                     'into the output folder. Steps replay a traced program unless --eager.'),
+        formatter_class=formatter_class)
+    gpt.add_argument('--steps', type=_positive_int, default=1000, help='number of training steps (names)')
+    gpt.add_argument('--seed', type=_int, default=0,
+                     help='seed for the order of the names, the initial weights and the samples')
+    gpt.add_argument('--temperature', type=_number(0.0, False), default=0.5,
+                     help='sampling temperature: lower picks likelier letters')
+    gpt.add_argument('--samples', type=_positive_int, default=20, metavar='N',
+                     help='how many names to sample after training')
+    gpt.add_argument('-o', '--out', default=os.path.join('runs', 'gpt'), metavar='FOLDER',
+                     help='output folder')
+    gpt.add_argument('--eager', action='store_true',
+                     help='build every step\'s graph anew instead of replaying a traced program')
+    gpt.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True,
+                     help='show a progress bar')
+
+
+def _gpt(args):
+    import nn
+    from nn import gpt
+
+    _check_writable(args.out)
+    words = nn.datasets.names(seed=args.seed)
+    model = nn.GPT(gpt.VOCAB_SIZE, seed=args.seed)
+    eager = args.eager or not gpt.traceable()
+    mode = 'eager' if eager else 'traced'
+    if not args.eager and eager:
+        mode += ' (this engine has no autograd.trace)'
+    print(f'{len(words)} names | {model!r} | Adam, {args.steps} steps, {mode}')
+    started = time.perf_counter()
+    losses = gpt.train(model, words, steps=args.steps, eager=eager, progress=args.progress)
+    seconds = time.perf_counter() - started
+    recent = losses[-50:]
+    if not all(math.isfinite(loss) for loss in recent):
+        raise ValueError('training diverged (the loss is not finite)')
+    print(f'loss {losses[0]:.3f} at the first step, {sum(recent) / len(recent):.3f} '
+          f'over the last {len(recent)}')
+    print(f'{args.samples} names sampled at temperature {args.temperature:g}:')
+    for name in model.sample(count=args.samples, temperature=args.temperature, seed=args.seed):
+        print(f'  {name}')
+    nn.save(model, os.path.join(args.out, 'model.json'))
+    _save_figure(gpt.plot_losses(losses, title=f'GPT on names: {args.steps} steps'),
+                 os.path.join(args.out, 'loss.png'))
+    print(f'wrote model.json, loss.png to {args.out}{os.sep}')
+    print(f'trained {args.steps} steps in {seconds:.1f} s ({1e3 * seconds / args.steps:.1f} ms/step)')
+    return 0
 
 
 if __name__ == '__main__':

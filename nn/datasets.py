@@ -11,6 +11,7 @@ from its own `random.Random(seed)`, never from the global `random` module.
 Classes are as balanced as n allows, and points are shuffled.
 """
 
+import functools
 import math
 import random
 
@@ -155,3 +156,32 @@ def _finish(rng, points, noise):
     X = [[float(x1), float(x2)] for x1, x2, _ in points]
     y = [label for _, _, label in points]
     return X, y
+
+
+# --------------------------------------------------------------------------
+# Words: first names, for the character-level language model of nn/gpt.py
+
+
+def names(seed=0):
+    """The 5,163 first names of the 1990 US Census lists (public domain), as a
+    list of lowercase strings of the letters a-z, 2 to 11 letters long.
+
+    The order is a shuffle by `random.Random(seed)`: the same seed gives the
+    same order on every machine; `seed=None` gives the file's alphabetical
+    order. The file, nn/data/names.txt, ships inside the package (its source
+    and licence are in nn/data/NAMES_SOURCE.md); nothing is downloaded.
+    """
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ValueError(f'names: seed must be an int or None, got {seed!r}')
+    words = list(_names_file())
+    if seed is not None:
+        random.Random(seed).shuffle(words)
+    return words
+
+
+@functools.lru_cache(maxsize=None)
+def _names_file():
+    """The names in nn/data/names.txt, as a tuple, read once."""
+    from importlib.resources import files  # lazy: only when names are wanted
+
+    return tuple((files(__package__) / 'data' / 'names.txt').read_text(encoding='ascii').split())

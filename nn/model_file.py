@@ -24,6 +24,7 @@ import sys
 from autograd._files import write_atomically
 from autograd._validate import is_real
 
+from .gpt import GPT
 from .module import ACTIVATIONS, INITS, MLP, Layer, Neuron
 
 FORMAT = 'backprop-lab-model'
@@ -147,7 +148,9 @@ def _architecture(model):
                 'activation': model.activation}
     if isinstance(model, Neuron):
         return {'type': 'Neuron', 'nin': model.nin, 'activation': model.activation, 'init': model.init}
-    raise TypeError(f'save: can only save a Neuron, Layer or MLP, got {type(model).__name__}')
+    if isinstance(model, GPT):
+        return {'type': 'GPT', **model.architecture()}
+    raise TypeError(f'save: can only save a Neuron, Layer or MLP (or a GPT), got {type(model).__name__}')
 
 
 # The fields of each architecture, and the type each must have.
@@ -155,6 +158,7 @@ _FIELDS = {
     'MLP': ('nin', 'nouts', 'activation', 'output_activation', 'init'),
     'Layer': ('nin', 'nout', 'activation'),
     'Neuron': ('nin', 'activation', 'init'),
+    'GPT': ('vocab_size', 'n_embd', 'n_head', 'n_layer', 'block_size'),
 }
 
 
@@ -179,7 +183,7 @@ def _check_document(document):
     kind = architecture.get('type')
     if not isinstance(kind, str) or kind not in _FIELDS:
         raise ValueError(f'bad architecture: unknown model type {_describe(kind)} '
-                         f'(expected MLP, Layer or Neuron)')
+                         f'(expected MLP, Layer, Neuron or GPT)')
     fields = _FIELDS[kind]
     missing = [field for field in fields if field not in architecture]
     if missing:
@@ -192,6 +196,8 @@ def _check_document(document):
     if 'init' in fields and architecture['init'] not in INITS:
         raise ValueError(f'bad architecture: "init" must be one of {", ".join(INITS)}, '
                          f'got {_describe(architecture["init"])}')
+    if kind == 'GPT':
+        return _check_gpt(architecture, values)
     if kind == 'MLP':
         nouts = architecture['nouts']
         if not isinstance(nouts, list) or not nouts:
@@ -219,6 +225,30 @@ def _check_document(document):
     return architecture, values
 
 
+def _check_gpt(architecture, values):
+    """The GPT counterpart of the MLP checks above: sizes, then the parameter count."""
+    for field in _FIELDS['GPT']:
+        size = architecture[field]
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(f'bad architecture: "{field}" must be a positive int, got {_describe(size)}')
+    n_embd, n_head = architecture['n_embd'], architecture['n_head']
+    if n_embd % n_head:
+        raise ValueError(f'bad architecture: n_embd={n_embd} is not a multiple of n_head={n_head}')
+    # Embeddings and head: (2 vocab + block) x n_embd; each layer: 4 attention
+    # matrices and the MLP's two (n_embd x 4 n_embd), 12 n_embd**2 in all.
+    count = (n_embd * (2 * architecture['vocab_size'] + architecture['block_size'])
+             + architecture['n_layer'] * 12 * n_embd * n_embd)
+    if count != len(values):
+        raise ValueError(f'parameters do not match the architecture ({count} expected): '
+                         f'the file holds {len(values)}')
+    for name, number in values.items():
+        if not is_real(number):
+            raise ValueError(f'parameter {name} must be a number, got {_describe(number)}')
+        if not math.isfinite(number):
+            raise ValueError(f'parameter {name} is not finite: {number!r}')
+    return architecture, values
+
+
 def _check_keys(where, mapping, allowed):
     unknown = [key for key in mapping if key not in allowed]
     if unknown:
@@ -230,6 +260,8 @@ def _build(architecture):
     seed=0 only makes the constructor cheap and deterministic: every
     parameter is overwritten from the file."""
     get = architecture.get
+    if get('type') == 'GPT':
+        return GPT(**{field: get(field) for field in _FIELDS['GPT']}, seed=0)
     if get('type') == 'MLP':
         return MLP(get('nin'), get('nouts'), get('activation'),
                    output_activation=get('output_activation'), init=get('init'), seed=0)
