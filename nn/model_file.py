@@ -233,7 +233,7 @@ def _check_gpt(architecture, values):
             raise ValueError(f'bad architecture: "{field}" must be a positive int, got {_describe(size)}')
     n_embd, n_head = architecture['n_embd'], architecture['n_head']
     if n_embd % n_head:
-        raise ValueError(f'bad architecture: n_embd={n_embd} is not a multiple of n_head={n_head}')
+        raise ValueError(f'bad architecture: n_embd={n_embd} must be a multiple of n_head={n_head}')
     # Embeddings and head: (2 vocab + block) x n_embd; each layer: 4 attention
     # matrices and the MLP's two (n_embd x 4 n_embd), 12 n_embd**2 in all.
     count = (n_embd * (2 * architecture['vocab_size'] + architecture['block_size'])
