@@ -47,6 +47,7 @@ def parts(repeats):
     ys = [-1.0 + 2.5 * (j + 0.5) / GRID for j in range(GRID)]
     rows = [
         ('training step (forward, loss, backward, Adam)', median_seconds(pg._train_step, repeats)),
+        ('a step as the playground takes it (and records a frame)', median_seconds(pg.step, repeats)),
         (f'boundary {GRID}x{GRID}, numpy matrix form', median_seconds(lambda: _scores_numpy(pg.model, xs, ys), repeats)),
         (f'boundary {GRID}x{GRID}, engine under no_grad', median_seconds(lambda: _scores_no_grad(pg.model, xs, ys), 1)),
         ('boundary as sent (numpy + cells)', median_seconds(pg.boundary, repeats)),

@@ -350,8 +350,8 @@ class Playground:
         with self._lock:
             frames = list(self._frames)
             if not frames or frames[-1]['step'] != self.steps:
-                frames.append(_rounded(self.state()))
-        return write_atomically(path, recording_page(frames))
+                frames.append(self.state())
+        return write_atomically(path, recording_page([_rounded(frame) for frame in frames]))
 
     def widget(self):
         """The Jupyter widget of this playground (made once; needs anywidget)."""
@@ -428,7 +428,9 @@ class Playground:
                 'v': [_finite(x) for x in second] if second else None}
 
     def _record(self):
-        self._frames.append(_rounded(self.state()))
+        # The state itself (the one the page is sent, made once per step and
+        # never changed afterwards); rounded only when saved.
+        self._frames.append(self.state())
         if len(self._frames) > MAX_FRAMES:
             self._frames = self._frames[::2]
             self._stride *= 2
