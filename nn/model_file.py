@@ -214,6 +214,12 @@ def _check_document(document):
                              f'too, got {_describe(size)}')
     # A neuron with n inputs has n weights and a bias.
     count = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
+    _check_values(count, values)
+    return architecture, values
+
+
+def _check_values(count, values):
+    """`count` parameters, each a finite number."""
     if count != len(values):
         raise ValueError(f'parameters do not match the architecture ({count} expected): '
                          f'the file holds {len(values)}')
@@ -222,7 +228,6 @@ def _check_document(document):
             raise ValueError(f'parameter {name} must be a number, got {_describe(number)}')
         if not math.isfinite(number):
             raise ValueError(f'parameter {name} is not finite: {number!r}')
-    return architecture, values
 
 
 def _check_gpt(architecture, values):
@@ -238,14 +243,7 @@ def _check_gpt(architecture, values):
     # matrices and the MLP's two (n_embd x 4 n_embd), 12 n_embd**2 in all.
     count = (n_embd * (2 * architecture['vocab_size'] + architecture['block_size'])
              + architecture['n_layer'] * 12 * n_embd * n_embd)
-    if count != len(values):
-        raise ValueError(f'parameters do not match the architecture ({count} expected): '
-                         f'the file holds {len(values)}')
-    for name, number in values.items():
-        if not is_real(number):
-            raise ValueError(f'parameter {name} must be a number, got {_describe(number)}')
-        if not math.isfinite(number):
-            raise ValueError(f'parameter {name} is not finite: {number!r}')
+    _check_values(count, values)
     return architecture, values
 
 
