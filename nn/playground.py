@@ -33,6 +33,7 @@ import gc
 import json
 import math
 import random
+import sys
 import threading
 import time
 from numbers import Real
@@ -911,6 +912,14 @@ def make_server(playground=None, host='127.0.0.1', port=8000):
 
     class Server(ThreadingHTTPServer):
         address_family = socket.AF_INET6 if ':' in host else socket.AF_INET
+
+        def handle_error(self, request, client_address):
+            # One line, never a traceback; a browser that closed its connection is ordinary.
+            error = sys.exc_info()[1]
+            if isinstance(error, (ConnectionError, TimeoutError)):
+                return
+            print(f'playground: error while answering {client_address[0]}: '
+                  f'{type(error).__name__}: {error}', file=sys.stderr)
 
     playground = Playground() if playground is None else playground
     server = Server((host, port), _handler_class())

@@ -223,3 +223,21 @@ def test_ctrl_c_stops_cleanly_and_writes_the_recording(tmp_path):
     assert process.returncode == 0, err
     assert 'stopped the playground server' in out and err == ''
     assert os.path.exists(record) and '"mode":"recording"' in record.read_text()
+
+
+def test_an_error_inside_a_handler_is_one_line_not_a_traceback(server, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError('boom')
+
+    handler = server.RequestHandlerClass
+    original = handler.do_GET
+    handler.do_GET = broken
+    try:
+        with pytest.raises((http.client.HTTPException, ConnectionError)):
+            request(server, 'GET', '/')
+    finally:
+        handler.do_GET = original
+    time.sleep(0.2)  # the handler thread writes after the connection closes
+    error = capsys.readouterr().err
+    assert 'Traceback' not in error
+    assert error.strip() == 'playground: error while answering 127.0.0.1: RuntimeError: boom'
