@@ -68,8 +68,8 @@ class detect_anomaly:
         return with_anomaly_detection
 
 
-def _checked_node(data, parents, rule, const=None):
-    out = _plain_node(data, parents, rule, const)
+def _checked_node(data, rule, a, b=None, const=None, more=()):
+    out = _plain_node(data, rule, a, b, const, more)
     if out._rule is None:
         # Made under no_grad, where the tools evaluate derivative formulas on
         # floats (engine.local_derivatives): not checked, not remembered.

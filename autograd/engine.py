@@ -33,7 +33,8 @@ Design notes, all measured (see benchmarks/):
   dominates the run time. Here a rule is shared by every node of its
   operation and receives the node (`backward(out)`), so a graph is freed by
   reference counting the moment the last name for its root goes away.
-* A node is one slotted object plus one tuple of parents.
+* A node is one slotted object that holds its parents itself: one object
+  per node for the cyclic garbage collector to track, not two.
 * Python numbers mixed into an expression (`2 * x`, `x ** 3`) are kept as a
   constant on the node, not wrapped as extra leaf nodes.
 """
@@ -63,7 +64,13 @@ class Value:
     sets and dicts by identity, and `Value(1.0) == Value(1.0)` is False.
     """
 
-    __slots__ = ('data', 'grad', 'label', '_prev', '_rule', '_const')
+    # The parents are kept in the node itself: `_a` and `_b` are the first
+    # and second (None where there are fewer), and an operation with more
+    # than two keeps all of them in `_more` (else it is empty). A tuple of
+    # parents would be a second object per node for Python's cyclic garbage
+    # collector to count and scan, and that scanning was about half the time
+    # of building a large graph (measured: docs/design.md, "Performance").
+    __slots__ = ('data', 'grad', 'label', '_a', '_b', '_more', '_rule', '_const')
 
     def __init__(self, data, label=''):
         number = _as_number(data)
@@ -74,7 +81,8 @@ class Value:
         self.data = number
         self.grad = 0.0
         self.label = label
-        self._prev = ()  # a tuple, in operand order, duplicates kept: a + a has two edges
+        self._a = self._b = None  # a leaf has no parents
+        self._more = ()
         self._rule = None  # None marks a leaf
         # The numbers among the operands: one number (`x * 2`, `x ** 3`,
         # `2 ** x`), or, for operations with several operands, a tuple of
@@ -84,6 +92,14 @@ class Value:
     def __repr__(self):
         label = f', label={self.label!r}' if self.label else ''
         return f'Value(data={self.data!r}, grad={self.grad!r}{label})'
+
+    @property
+    def _prev(self):
+        """The parents, a tuple in operand order, duplicates kept: `a + a` has two edges."""
+        a, b = self._a, self._b
+        if b is None:
+            return () if a is None else (a,)
+        return self._more or (a, b)
 
     @property
     def _op(self):
@@ -366,21 +382,30 @@ def _format_number(x):
 _new = object.__new__
 
 
-def _node(data, parents, rule, const=None):
-    """A new interior node (a leaf when this thread is inside no_grad)."""
+def _node(data, rule, a, b=None, const=None, more=()):
+    """A new interior node with parents `a` (and `b`; all of them in `more`
+    when there are more than two), or a leaf when this thread is inside no_grad."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ''
     if _threads_without_grad and getattr(_this_thread, 'depth', 0):
-        out._prev = ()
-        out._rule = None
-        out._const = None
+        out._a = out._b = out._rule = out._const = None
+        out._more = ()
     else:
-        out._prev = parents
+        out._a = a
+        out._b = b
+        out._more = more
         out._rule = rule
         out._const = const
     return out
+
+
+def _node_of(data, rule, parents, const=None):
+    """`_node` for a tuple of one or more parents (the variadic operations)."""
+    if len(parents) == 1:
+        return _node(data, rule, parents[0], None, const)
+    return _node(data, rule, parents[0], parents[1], const, parents if len(parents) > 2 else ())
 
 
 def _divide(x, y):
@@ -400,22 +425,22 @@ def _divide(x, y):
 def add(a, b):
     """a + b;  d/da = 1,  d/db = 1"""
     if isinstance(b, Value):
-        return _node(a.data + b.data, (a, b), ADD)
+        return _node(a.data + b.data, ADD, a, b)
     c = _as_number(b)
     if c is None:
         return NotImplemented
-    return _node(a.data + c, (a,), ADD_CONST, c)
+    return _node(a.data + c, ADD_CONST, a, None, c)
 
 
 def _add_backward(out):
-    a, b = out._prev
+    a, b = out._a, out._b
     g = out.grad
     a.grad += g
     b.grad += g
 
 
 def _add_const_backward(out):
-    out._prev[0].grad += out.grad
+    out._a.grad += out.grad
 
 
 ADD = Rule('+', operator.add, _add_backward, lambda out, a, b: (1.0, 1.0),
@@ -427,22 +452,22 @@ ADD_CONST = Rule('+{}', operator.add, _add_const_backward, lambda out, a, c: (1.
 def mul(a, b):
     """a * b;  d/da = b,  d/db = a"""
     if isinstance(b, Value):
-        return _node(a.data * b.data, (a, b), MUL)
+        return _node(a.data * b.data, MUL, a, b)
     c = _as_number(b)
     if c is None:
         return NotImplemented
-    return _node(a.data * c, (a,), MUL_CONST, c)
+    return _node(a.data * c, MUL_CONST, a, None, c)
 
 
 def _mul_backward(out):
-    a, b = out._prev
+    a, b = out._a, out._b
     g = out.grad
     a.grad += b.data * g
     b.grad += a.data * g
 
 
 def _mul_const_backward(out):
-    out._prev[0].grad += out._const * out.grad
+    out._a.grad += out._const * out.grad
 
 
 MUL = Rule('*', operator.mul, _mul_backward, lambda out, a, b: (b, a),
@@ -459,11 +484,11 @@ def truediv(a, b):
     infinity (nan for 0 / 0), as IEEE 754 says.
     """
     if isinstance(b, Value):
-        return _node(_divide(a.data, b.data), (a, b), DIV)
+        return _node(_divide(a.data, b.data), DIV, a, b)
     c = _as_number(b)
     if c is None:
         return NotImplemented
-    return _node(_divide(a.data, c), (a,), DIV_CONST, c)
+    return _node(_divide(a.data, c), DIV_CONST, a, None, c)
 
 
 def rtruediv(a, b):
@@ -471,22 +496,22 @@ def rtruediv(a, b):
     c = _as_number(b)
     if c is None:
         return NotImplemented
-    return _node(_divide(c, a.data), (a,), RDIV_CONST, c)
+    return _node(_divide(c, a.data), RDIV_CONST, a, None, c)
 
 
 def _div_backward(out):
-    a, b = out._prev
+    a, b = out._a, out._b
     g = _divide(out.grad, b.data)
     a.grad += g
     b.grad -= out.data * g
 
 
 def _div_const_backward(out):
-    out._prev[0].grad += _divide(out.grad, out._const)
+    out._a.grad += _divide(out.grad, out._const)
 
 
 def _rdiv_const_backward(out):
-    a = out._prev[0]
+    a = out._a
     a.grad -= _divide(out.data, a.data) * out.grad
 
 
@@ -503,11 +528,11 @@ def power(a, b):
     For a Value b: d/da = b * a**(b-1),  d/db = log(a) * a**b = log(a) * out
     (nan for a < 0, where the power is not differentiable in b)."""
     if isinstance(b, Value):
-        return _node(_power(a.data, b.data), (a, b), POW)
+        return _node(_power(a.data, b.data), POW, a, b)
     c = _as_number(b)
     if c is None:
         return NotImplemented
-    return _node(_power(a.data, c), (a,), POW_CONST, c)
+    return _node(_power(a.data, c), POW_CONST, a, None, c)
 
 
 def rpower(a, b):
@@ -515,7 +540,7 @@ def rpower(a, b):
     c = _as_number(b)
     if c is None:
         return NotImplemented
-    return _node(_power(c, a.data), (a,), RPOW_CONST, c)
+    return _node(_power(c, a.data), RPOW_CONST, a, None, c)
 
 
 def _power(base, exponent):
@@ -557,19 +582,19 @@ def _power_derivative(x, c):
 
 
 def _pow_backward(out):
-    a, b = out._prev
+    a, b = out._a, out._b
     g = out.grad
     a.grad += _power_derivative_float(a.data, b.data) * g
     b.grad += _log(a.data) * out.data * g
 
 
 def _pow_const_backward(out):
-    a = out._prev[0]
+    a = out._a
     a.grad += _power_derivative_float(a.data, out._const) * out.grad
 
 
 def _rpow_const_backward(out):
-    out._prev[0].grad += _log(out._const) * out.data * out.grad
+    out._a.grad += _log(out._const) * out.data * out.grad
 
 
 POW = Rule('**', _power, _pow_backward, lambda out, a, b: (b * _pow(a, b - 1.0), log(a) * out),
@@ -597,7 +622,7 @@ def _number(x, name):
 def exp(x):
     """exp(x);  d/dx = exp(x) = out"""
     if isinstance(x, Value):
-        return _node(_exp(x.data), (x,), EXP)
+        return _node(_exp(x.data), EXP, x)
     return _exp(_number(x, 'exp'))
 
 
@@ -609,7 +634,7 @@ def _exp(x):
 
 
 def _exp_backward(out):
-    out._prev[0].grad += out.data * out.grad
+    out._a.grad += out.data * out.grad
 
 
 EXP = Rule('exp', _exp, _exp_backward, lambda out, a: (out,), ('a',), 'exp({a})', ('{out}',))
@@ -618,7 +643,7 @@ EXP = Rule('exp', _exp, _exp_backward, lambda out, a: (out,), ('a',), 'exp({a})'
 def log(x):
     """log(x), the natural logarithm;  d/dx = 1/x.  log(0) = -inf, log(x < 0) = nan."""
     if isinstance(x, Value):
-        return _node(_log(x.data), (x,), LOG)
+        return _node(_log(x.data), LOG, x)
     return _log(_number(x, 'log'))
 
 
@@ -629,7 +654,7 @@ def _log(x):
 
 
 def _log_backward(out):
-    a = out._prev[0]
+    a = out._a
     a.grad += _divide(out.grad, a.data)
 
 
@@ -643,13 +668,13 @@ def tanh(x):
     (e**2x - 1) / (e**2x + 1).
     """
     if isinstance(x, Value):
-        return _node(math.tanh(x.data), (x,), TANH)
+        return _node(math.tanh(x.data), TANH, x)
     return math.tanh(_number(x, 'tanh'))
 
 
 def _tanh_backward(out):
     t = out.data
-    out._prev[0].grad += (1.0 - t * t) * out.grad
+    out._a.grad += (1.0 - t * t) * out.grad
 
 
 TANH = Rule('tanh', math.tanh, _tanh_backward, lambda out, a: (1.0 - out * out,),
@@ -659,7 +684,7 @@ TANH = Rule('tanh', math.tanh, _tanh_backward, lambda out, a: (1.0 - out * out,)
 def sigmoid(x):
     """sigmoid(x) = 1 / (1 + exp(-x));  d/dx = out * (1 - out)"""
     if isinstance(x, Value):
-        return _node(_sigmoid(x.data), (x,), SIGMOID)
+        return _node(_sigmoid(x.data), SIGMOID, x)
     return _sigmoid(_number(x, 'sigmoid'))
 
 
@@ -673,7 +698,7 @@ def _sigmoid(x):
 
 def _sigmoid_backward(out):
     s = out.data
-    out._prev[0].grad += s * (1.0 - s) * out.grad
+    out._a.grad += s * (1.0 - s) * out.grad
 
 
 SIGMOID = Rule('sigmoid', _sigmoid, _sigmoid_backward, lambda out, a: (out * (1.0 - out),),
@@ -683,7 +708,7 @@ SIGMOID = Rule('sigmoid', _sigmoid, _sigmoid_backward, lambda out, a: (out * (1.
 def relu(x):
     """max(0, x);  d/dx = heaviside(x): 1 if x > 0 else 0 (0 at the kink, as PyTorch)"""
     if isinstance(x, Value):
-        return _node(_relu(x.data), (x,), RELU)
+        return _node(_relu(x.data), RELU, x)
     return _relu(_number(x, 'relu'))
 
 
@@ -693,7 +718,7 @@ def _relu(x):
 
 def _relu_backward(out):
     if out.data > 0.0:
-        out._prev[0].grad += out.grad
+        out._a.grad += out.grad
 
 
 def _heaviside(x):
@@ -709,7 +734,7 @@ RELU = Rule('relu', _relu, _relu_backward, lambda out, a: (_heaviside(a),),
 def sin(x):
     """sin(x);  d/dx = cos(x)"""
     if isinstance(x, Value):
-        return _node(_sin(x.data), (x,), SIN)
+        return _node(_sin(x.data), SIN, x)
     return _sin(_number(x, 'sin'))
 
 
@@ -718,7 +743,7 @@ def _sin(x):
 
 
 def _sin_backward(out):
-    a = out._prev[0]
+    a = out._a
     a.grad += _cos(a.data) * out.grad
 
 
@@ -728,7 +753,7 @@ SIN = Rule('sin', _sin, _sin_backward, lambda out, a: (cos(a),), ('a',), 'sin({a
 def cos(x):
     """cos(x);  d/dx = -sin(x)"""
     if isinstance(x, Value):
-        return _node(_cos(x.data), (x,), COS)
+        return _node(_cos(x.data), COS, x)
     return _cos(_number(x, 'cos'))
 
 
@@ -737,7 +762,7 @@ def _cos(x):
 
 
 def _cos_backward(out):
-    a = out._prev[0]
+    a = out._a
     a.grad -= _sin(a.data) * out.grad
 
 
@@ -750,7 +775,7 @@ def sqrt(x):
     At 0 the slope is +inf (the tangent is vertical); sqrt(x < 0) is nan.
     """
     if isinstance(x, Value):
-        return _node(_sqrt(x.data), (x,), SQRT)
+        return _node(_sqrt(x.data), SQRT, x)
     return _sqrt(_number(x, 'sqrt'))
 
 
@@ -759,7 +784,7 @@ def _sqrt(x):
 
 
 def _sqrt_backward(out):
-    out._prev[0].grad += _divide(0.5, out.data) * out.grad
+    out._a.grad += _divide(0.5, out.data) * out.grad
 
 
 SQRT = Rule('sqrt', _sqrt, _sqrt_backward, lambda out, a: (0.5 / out,), ('a',), 'sqrt({a})', ('(0.5 / {out})',))
@@ -768,7 +793,7 @@ SQRT = Rule('sqrt', _sqrt, _sqrt_backward, lambda out, a: (0.5 / out,), ('a',), 
 def absolute(x):
     """|x|;  d/dx = sign(x), and 0 at the kink x = 0 (as PyTorch's sign)."""
     if isinstance(x, Value):
-        return _node(abs(x.data), (x,), ABS)
+        return _node(abs(x.data), ABS, x)
     return abs(_number(x, 'abs'))
 
 
@@ -779,7 +804,7 @@ def _sign(x):
 
 
 def _abs_backward(out):
-    a = out._prev[0]
+    a = out._a
     a.grad += _sign(a.data) * out.grad
 
 
@@ -792,7 +817,7 @@ def leaky_relu(x, slope=0.01):
     if number is None:
         raise TypeError(f'leaky_relu: slope must be a real number, got {type(slope).__name__}: {slope!r}')
     if isinstance(x, Value):
-        return _node(_leaky_relu(x.data, number), (x,), LEAKY_RELU, number)
+        return _node(_leaky_relu(x.data, number), LEAKY_RELU, x, None, number)
     return _leaky_relu(_number(x, 'leaky_relu'), number)
 
 
@@ -801,7 +826,7 @@ def _leaky_relu(x, slope):
 
 
 def _leaky_relu_backward(out):
-    a = out._prev[0]
+    a = out._a
     a.grad += (1.0 if a.data > 0.0 else out._const) * out.grad
 
 
@@ -818,7 +843,7 @@ def softplus(x):
     it is exp(-30) to the last bit, not 1 + exp(-30) - 1).
     """
     if isinstance(x, Value):
-        return _node(_softplus(x.data), (x,), SOFTPLUS)
+        return _node(_softplus(x.data), SOFTPLUS, x)
     return _softplus(_number(x, 'softplus'))
 
 
@@ -827,7 +852,7 @@ def _softplus(x):
 
 
 def _softplus_backward(out):
-    a = out._prev[0]
+    a = out._a
     a.grad += _sigmoid(a.data) * out.grad
 
 
@@ -871,7 +896,7 @@ def _select(rule, operands):
     consts = None
     if len(parents) < len(operands):
         consts = tuple(None if isinstance(x, Value) else number for x, number in zip(operands, numbers))
-    return _node(rule.forward(*numbers), parents, rule, consts)
+    return _node_of(rule.forward(*numbers), rule, parents, consts)
 
 
 def _chosen(numbers, larger):
@@ -980,7 +1005,7 @@ def primitive(name, forward, partials):
         consts = None
         if len(parents) < arity:
             consts = tuple(None if isinstance(x, Value) else number for x, number in zip(operands, numbers))
-        return _node(result, parents, rule, consts)
+        return _node_of(result, rule, parents, consts)
 
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = f'The primitive {name!r} (made by autograd.primitive).'

@@ -1,8 +1,8 @@
 """Walking a computation graph.
 
-A graph is given by its root: every `Value` lists its parents in `._prev`.
-These helpers only read `._prev`, so they serve the engine's `backward()`,
-the drawings and `explain` alike.
+A graph is given by its root: every `Value` lists its parents in `._prev`
+(none for a leaf). `ancestors` and the drawings read `._prev`; `topo_order`,
+which runs inside every `backward()`, reads the slots behind it directly.
 """
 
 
@@ -15,7 +15,7 @@ def topo_order(root, leaves=True):
     nodes without parents are left out (the backward pass has nothing to do
     for them).
     """
-    if not root._prev:
+    if root._a is None:
         return [root] if leaves else []
     order = []
     seen = {root}
@@ -30,14 +30,16 @@ def topo_order(root, leaves=True):
     parents = iter(root._prev)
     while True:
         for parent in parents:
-            if parent._prev:
+            if parent._a is not None:  # an interior node
                 if parent not in seen:
                     seen.add(parent)
                     path.append(parent)
                     pending.append(parents)
-                    parents = iter(parent._prev)
+                    # `parent._prev`, written out: this line runs once per node.
+                    b = parent._b
+                    parents = iter((parent._a,) if b is None else parent._more or (parent._a, b))
                     break  # explore this parent's parents first
-            # A leaf is asked about `._prev` first, so that with leaves=False
+            # A leaf is asked about its parents first, so that with leaves=False
             # the many edges into weights and inputs never touch the set.
             elif leaves and parent not in seen:
                 seen.add(parent)
