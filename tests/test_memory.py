@@ -119,3 +119,23 @@ def test_memory_returns_to_baseline_after_del(capsys):
             f'\n  training-step graph: {n_nodes} interior nodes, {graph_bytes} bytes, '
             f'{graph_bytes / n_nodes:.0f} bytes/node (tracemalloc); left after del: {leftovers}'
         )
+
+
+def test_a_node_is_one_object_for_the_cyclic_collector():
+    """The GC counts and scans container objects as a graph grows; a node
+    holds its parents in its own slots, so building n nodes adds n tracked
+    objects, not 2n (a tuple of parents per node would double them)."""
+    x, y = Value(0.5), Value(-1.5)
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        nodes = [x]
+        for i in range(2000):
+            nodes.append(nodes[-1] * y if i % 2 else nodes[-1] + x)
+        added = len(gc.get_objects()) - before
+    finally:
+        gc.enable()
+    assert 2000 <= added <= 2000 + 50, f'{added} tracked objects for 2000 nodes'
+    for node in nodes[1:]:
+        assert not any(isinstance(r, tuple) and r for r in gc.get_referents(node))
