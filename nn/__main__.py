@@ -280,6 +280,10 @@ def _fail(prog, message):
     print(f'{prog}: error: {text}', file=sys.stderr)
 
 
+# The files a run writes into its folder, as one set (see nn.train.output_folder).
+OUTPUTS = ('model.json', 'decision_boundary.png', 'loss.png', 'graph.svg')
+
+
 def _train(args):
     import nn
 
@@ -309,40 +313,42 @@ def _train(args):
         raise UsageError(str(error)) from None
 
     folder = args.out if args.out is not None else os.path.join('runs', args.dataset)
-    _check_writable(folder)
-
     model = nn.MLP(2, sizes[1:], activation, init=args.init, seed=args.seed)
     print(f'{args.dataset}: {len(X)} points, {classes} classes | {_describe(model)} | '
           f'{loss} loss + {args.l2:g} L2 | {args.optimizer}, {args.steps} steps'
           + (f', batches of {args.batch_size}' if args.batch_size else '')
           + f' | {work.nodes_per_step:,} nodes per step')
-    started = time.perf_counter()
-    history = nn.fit(model, X, y, loss=loss, optimizer=args.optimizer, steps=args.steps,
-                     batch_size=args.batch_size, lr=args.lr, l2=args.l2, seed=args.seed,
-                     progress=args.progress)
-    seconds = time.perf_counter() - started
-    if not math.isfinite(history.final_loss):
-        raise ValueError(f'training diverged (the loss became {history.final_loss}); '
-                         f'try a smaller --lr')
-    right = round(history.final_accuracy * len(y))
-    print(f'final accuracy {100 * history.final_accuracy:.1f}% ({right}/{len(y)}), '
-          f'loss {history.final_loss:.4g}, trained in {seconds:.1f} s')
+    # The files are written into a hidden folder inside `folder` and moved in
+    # as one set at the end: a run stopped at any point leaves the old set
+    # whole. Made before training, so that an unwritable folder fails at once.
+    with nn.train.output_folder(folder, OUTPUTS) as staging:
+        started = time.perf_counter()
+        history = nn.fit(model, X, y, loss=loss, optimizer=args.optimizer, steps=args.steps,
+                         batch_size=args.batch_size, lr=args.lr, l2=args.l2, seed=args.seed,
+                         progress=args.progress)
+        seconds = time.perf_counter() - started
+        if not math.isfinite(history.final_loss):
+            raise ValueError(f'training diverged (the loss became {history.final_loss}); '
+                             f'try a smaller --lr')
+        right = round(history.final_accuracy * len(y))
+        print(f'final accuracy {100 * history.final_accuracy:.1f}% ({right}/{len(y)}), '
+              f'loss {history.final_loss:.4g}, trained in {seconds:.1f} s')
 
-    written = []
-    nn.save(model, os.path.join(folder, 'model.json'))
-    written.append('model.json')
-    figure = nn.plot_decision_boundary(model, X, y, title=(
-        f'{args.dataset}: {100 * history.final_accuracy:.1f}% after {args.steps} steps'))
-    _save_figure(figure, os.path.join(folder, 'decision_boundary.png'))
-    written.append('decision_boundary.png')
-    figure = nn.plot_history(history, title=f'{args.dataset}: {_describe(model)}, {loss} loss')
-    _save_figure(figure, os.path.join(folder, 'loss.png'))
-    written.append('loss.png')
-    warning = _write_graph(model, X[0], os.path.join(folder, 'graph.svg'))
-    if warning:
-        print(f'warning: {warning}', file=sys.stderr)
-    else:
-        written.append('graph.svg')
+        written = []
+        nn.save(model, os.path.join(staging, 'model.json'))
+        written.append('model.json')
+        figure = nn.plot_decision_boundary(model, X, y, title=(
+            f'{args.dataset}: {100 * history.final_accuracy:.1f}% after {args.steps} steps'))
+        _save_figure(figure, os.path.join(staging, 'decision_boundary.png'))
+        written.append('decision_boundary.png')
+        figure = nn.plot_history(history, title=f'{args.dataset}: {_describe(model)}, {loss} loss')
+        _save_figure(figure, os.path.join(staging, 'loss.png'))
+        written.append('loss.png')
+        warning = _write_graph(model, X[0], os.path.join(staging, 'graph.svg'))
+        if warning:
+            print(f'warning: {warning}', file=sys.stderr)
+        else:
+            written.append('graph.svg')
     print(f'wrote {", ".join(written)} to {folder}{os.sep}')
     return 0
 
