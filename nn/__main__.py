@@ -22,6 +22,7 @@ at temperature 0.5, and writes runs/gpt/model.json and runs/gpt/loss.png.
 import argparse
 import math
 import os
+import re
 import sys
 import tempfile
 import time
@@ -45,44 +46,63 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+# Options are parsed strictly, and nothing in them is dropped: `--hidden '1 6'`
+# is an error, not a layer of 16. An integer is ASCII digits with an optional
+# minus sign, so what int() also takes ('1_000', ' 5', '+5', '١٦') is refused;
+# a number is what float() takes, in ASCII, with no spaces or underscores.
+_INTEGER = re.compile(r'-?[0-9]{1,30}')
+
+
+def _short(text):
+    return text if len(text) <= 40 else text[:37] + '...'
+
+
+def _shown(text):
+    return repr(_short(text))
+
+
 def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'expected a positive integer, got {text!r}') from None
+    if not _INTEGER.fullmatch(text):
+        raise argparse.ArgumentTypeError(f'expected a positive integer, got {_shown(text)}')
+    value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f'must be a positive integer, got {value}')
     return value
 
 
 def _int(text):
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'expected an integer, got {text!r}') from None
+    if not _INTEGER.fullmatch(text):
+        raise argparse.ArgumentTypeError(f'expected an integer, got {_shown(text)}')
+    return int(text)
 
 
 def _number(low, inclusive):
     def parse(text):
         try:
+            if not text.isascii() or text != text.strip() or '_' in text:
+                raise ValueError
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f'expected a number, got {text!r}') from None
+            raise argparse.ArgumentTypeError(f'expected a number, got {_shown(text)}') from None
         if not (value >= low if inclusive else value > low) or value == float('inf'):
             relation = '>=' if inclusive else '>'
-            raise argparse.ArgumentTypeError(f'must be a finite number {relation} {low:g}, got {text}')
+            raise argparse.ArgumentTypeError(f'must be a finite number {relation} {low:g}, got {_short(text)}')
         return value
     return parse
 
 
 def _sizes(text):
-    try:
-        sizes = [int(part) for part in text.replace(' ', '').split(',') if part != ''] if text else []
-    except ValueError:
+    """'16,16' -> [16, 16]; '' -> [] (no hidden layer). Spaces around a size
+    are allowed; an empty size ('16,', ',,,') or one with spaces inside is not."""
+    if not text.strip():
+        return []
+    parts = [part.strip() for part in text.split(',')]
+    if not all(_INTEGER.fullmatch(part) for part in parts):
         raise argparse.ArgumentTypeError(
-            f'expected comma-separated layer sizes such as 16,16, got {text!r}') from None
+            f"expected comma-separated layer sizes such as 16,16 (or '' for none), got {_shown(text)}")
+    sizes = [int(part) for part in parts]
     if any(size < 1 for size in sizes):
-        raise argparse.ArgumentTypeError(f'layer sizes must be positive, got {text!r}')
+        raise argparse.ArgumentTypeError(f'layer sizes must be positive, got {_shown(text)}')
     return sizes
 
 
@@ -120,7 +140,7 @@ def build_parser(prog=None):
     train.add_argument('--hidden', type=_sizes, default='16,16', metavar='SIZES',
                        help='hidden layer sizes, comma-separated (empty for none)')
     train.add_argument('--activation', choices=[a for a in ACTIVATIONS if a != 'linear'],
-                       default='relu', help='activation of the hidden layers')
+                       default=None, help='activation of the hidden layers (default: relu)')
     train.add_argument('--init', choices=INITS, default='uniform',
                        help="initial weights: uniform(-1, 1) as micrograd, or scaled by 1/sqrt(inputs)")
     train.add_argument('--loss', choices=['auto', *LOSSES], default='auto',
@@ -155,6 +175,7 @@ def main(argv=None):
     prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else 'backprop-lab'
     if prog in ('__main__.py', '-c', ''):
         prog = 'python -m nn'
+    args = None
     try:
         args = build_parser(prog).parse_args(argv)
         if args.command is None:
@@ -170,6 +191,10 @@ def main(argv=None):
     except KeyboardInterrupt:
         _fail(prog, 'interrupted')
         return EXIT_INTERRUPTED
+    except MemoryError:  # what train's estimate did not foresee
+        train = getattr(args, 'command', None) == 'train'
+        _fail(prog, 'out of memory' + ('; try smaller --hidden, --n or --batch-size' if train else ''))
+        return EXIT_FAILED
     except (ValueError, TypeError, OSError) as error:
         _fail(prog, error)
         return EXIT_FAILED
@@ -255,6 +280,10 @@ def _fail(prog, message):
     print(f'{prog}: error: {text}', file=sys.stderr)
 
 
+# The files a run writes into its folder, as one set (see nn.train.output_folder).
+OUTPUTS = ('model.json', 'decision_boundary.png', 'loss.png', 'graph.svg')
+
+
 def _train(args):
     import nn
 
@@ -262,49 +291,64 @@ def _train(args):
         raise UsageError(f'--classes must be at least 2, got {args.classes}')
     if args.batch_size is not None and args.batch_size > args.n:
         raise UsageError(f'--batch-size {args.batch_size} is larger than the dataset (--n {args.n})')
+    if args.activation is not None and not args.hidden:
+        raise UsageError(f'--activation {args.activation} does not apply: it is the activation of '
+                         f'the hidden layers, and --hidden is empty')
+    activation = args.activation or 'relu'
     try:
+        # The size of the run is known before a point is made: refuse here
+        # what cannot fit, not with a MemoryError (or the kernel's OOM
+        # killer) minutes later.
+        classes = nn.datasets.class_count(args.dataset, args.classes, n=args.n)
+        loss = nn.losses.for_classes(args.loss, classes)
+        sizes = [2, *args.hidden, nn.losses.num_outputs(loss, classes)]
+        work = nn.train.check_fits(None, nn.train.estimate(
+            sizes, args.batch_size or args.n, points=args.n,
+            traced=nn.train.replays(loss, args.batch_size)))
         X, y = nn.datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed,
                                 classes=args.classes)
-        classes = nn.datasets.num_classes(y)
-        loss = nn.losses.for_classes(args.loss, classes)
+    except nn.train.TooLargeError as error:
+        raise UsageError(f'{error}; use smaller --hidden, --n, --batch-size or --classes') from None
     except ValueError as error:  # options that do not go together
         raise UsageError(str(error)) from None
 
     folder = args.out if args.out is not None else os.path.join('runs', args.dataset)
-    _check_writable(folder)
-
-    model = nn.MLP(2, [*args.hidden, nn.losses.num_outputs(loss, classes)], args.activation,
-                   init=args.init, seed=args.seed)
+    model = nn.MLP(2, sizes[1:], activation, init=args.init, seed=args.seed)
     print(f'{args.dataset}: {len(X)} points, {classes} classes | {_describe(model)} | '
           f'{loss} loss + {args.l2:g} L2 | {args.optimizer}, {args.steps} steps'
-          + (f', batches of {args.batch_size}' if args.batch_size else ''))
-    started = time.perf_counter()
-    history = nn.fit(model, X, y, loss=loss, optimizer=args.optimizer, steps=args.steps,
-                     batch_size=args.batch_size, lr=args.lr, l2=args.l2, seed=args.seed,
-                     progress=args.progress)
-    seconds = time.perf_counter() - started
-    if not math.isfinite(history.final_loss):
-        raise ValueError(f'training diverged (the loss became {history.final_loss}); '
-                         f'try a smaller --lr')
-    right = round(history.final_accuracy * len(y))
-    print(f'final accuracy {100 * history.final_accuracy:.1f}% ({right}/{len(y)}), '
-          f'loss {history.final_loss:.4g}, trained in {seconds:.1f} s')
+          + (f', batches of {args.batch_size}' if args.batch_size else '')
+          + f' | {work.nodes_per_step:,} nodes per step')
+    # The files are written into a hidden folder inside `folder` and moved in
+    # as one set at the end: a run stopped at any point leaves the old set
+    # whole. Made before training, so that an unwritable folder fails at once.
+    with nn.train.output_folder(folder, OUTPUTS) as staging:
+        started = time.perf_counter()
+        history = nn.fit(model, X, y, loss=loss, optimizer=args.optimizer, steps=args.steps,
+                         batch_size=args.batch_size, lr=args.lr, l2=args.l2, seed=args.seed,
+                         progress=args.progress)
+        seconds = time.perf_counter() - started
+        if not math.isfinite(history.final_loss):
+            raise ValueError(f'training diverged (the loss became {history.final_loss}); '
+                             f'try a smaller --lr')
+        right = round(history.final_accuracy * len(y))
+        print(f'final accuracy {100 * history.final_accuracy:.1f}% ({right}/{len(y)}), '
+              f'loss {history.final_loss:.4g}, trained in {seconds:.1f} s')
 
-    written = []
-    nn.save(model, os.path.join(folder, 'model.json'))
-    written.append('model.json')
-    figure = nn.plot_decision_boundary(model, X, y, title=(
-        f'{args.dataset}: {100 * history.final_accuracy:.1f}% after {args.steps} steps'))
-    _save_figure(figure, os.path.join(folder, 'decision_boundary.png'))
-    written.append('decision_boundary.png')
-    figure = nn.plot_history(history, title=f'{args.dataset}: {_describe(model)}, {loss} loss')
-    _save_figure(figure, os.path.join(folder, 'loss.png'))
-    written.append('loss.png')
-    warning = _write_graph(model, X[0], os.path.join(folder, 'graph.svg'))
-    if warning:
-        print(f'warning: {warning}', file=sys.stderr)
-    else:
-        written.append('graph.svg')
+        written = []
+        nn.save(model, os.path.join(staging, 'model.json'))
+        written.append('model.json')
+        figure = nn.plot_decision_boundary(model, X, y, title=(
+            f'{args.dataset}: {100 * history.final_accuracy:.1f}% after {args.steps} steps'))
+        _save_figure(figure, os.path.join(staging, 'decision_boundary.png'))
+        written.append('decision_boundary.png')
+        figure = nn.plot_history(history, title=f'{args.dataset}: {_describe(model)}, {loss} loss')
+        _save_figure(figure, os.path.join(staging, 'loss.png'))
+        written.append('loss.png')
+        warning = _write_graph(model, X[0], os.path.join(staging, 'graph.svg'))
+        if warning:
+            print(f'warning: {warning}', file=sys.stderr)
+        else:
+            written.append('graph.svg')
     print(f'wrote {", ".join(written)} to {folder}{os.sep}')
     return 0
 
@@ -324,7 +368,7 @@ def _describe(model):
 
 
 def _check_writable(folder):
-    """Fail before training, not after, if the output folder cannot be written."""
+    """Fail before the work, not after, if `folder` cannot be written."""
     try:
         os.makedirs(folder, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):

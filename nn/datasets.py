@@ -47,7 +47,10 @@ def circles(n=100, noise=0.05, seed=0, factor=0.5):
     return _finish(rng, points, noise)
 
 
-def spirals(n=100, noise=0.2, seed=0, classes=3):
+_DEFAULT_CLASSES = 3
+
+
+def spirals(n=100, noise=0.2, seed=0, classes=_DEFAULT_CLASSES):
     """`classes` interleaved spiral arms: arm k has points at radius r in
     [0, 1] and angle 4 (k + r) + noise, with Gaussian angle noise of standard
     deviation `noise` (radians), as in the CS231n example."""
@@ -74,7 +77,7 @@ def xor(n=100, noise=0.1, seed=0):
     return _finish(rng, points, noise)
 
 
-def blobs(n=100, noise=0.5, seed=0, classes=3):
+def blobs(n=100, noise=0.5, seed=0, classes=_DEFAULT_CLASSES):
     """`classes` Gaussian clusters of standard deviation `noise`, centred
     evenly on a circle of radius 2 (centre k at angle 2 pi k / classes)."""
     rng = _start('blobs', n, noise, seed)
@@ -85,6 +88,10 @@ def blobs(n=100, noise=0.5, seed=0, classes=3):
         points += [(2.0 * math.cos(angle), 2.0 * math.sin(angle), label)] * size
     return _finish(rng, points, noise)
 
+
+# The most points a dataset makes: a million take a few seconds and about
+# 350 MB to make in pure Python, and far longer to train on.
+MAX_POINTS = 1_000_000
 
 DATASETS = {'moons': moons, 'circles': circles, 'spirals': spirals, 'xor': xor, 'blobs': blobs}
 
@@ -104,12 +111,29 @@ def load(name, **options):
     except (KeyError, TypeError):
         raise ValueError(f'unknown dataset {name!r}; valid names: {", ".join(sorted(DATASETS))}') from None
     options = {key: value for key, value in options.items() if value is not None}
+    classes = class_count(name, options.get('classes'))
     if name not in MULTICLASS:
-        classes = options.pop('classes', 2)
-        if classes != 2:
+        options.pop('classes', None)
+    else:
+        options['classes'] = classes
+    return make(**options)
+
+
+def class_count(name, classes=None, n=None):
+    """How many classes `load(name, classes=classes, n=n)` makes: `classes`
+    (None for the dataset's default) for the datasets of MULTICLASS, 2 for
+    the others, which refuse any other number. Known, and checked against
+    `n` if given, before any point is made."""
+    if not isinstance(name, str) or name not in DATASETS:
+        raise ValueError(f'unknown dataset {name!r}; valid names: {", ".join(sorted(DATASETS))}')
+    if name not in MULTICLASS:
+        if classes is not None and classes != 2:
             raise ValueError(f'{name} has 2 classes, not {classes!r}; '
                              f'{" and ".join(MULTICLASS)} take a number of classes')
-    return make(**options)
+        return 2
+    if classes is None:
+        classes = _DEFAULT_CLASSES
+    return _check_classes(name, classes, n)
 
 
 def num_classes(y):
@@ -124,6 +148,8 @@ def num_classes(y):
 def _start(name, n, noise, seed):
     """Check the common arguments; return the dataset's private random stream."""
     check_int(name, 'n', n, minimum=1)
+    if n > MAX_POINTS:
+        raise ValueError(f'{name}: n must be at most {MAX_POINTS:,} (a pure-Python dataset), got {n:,}')
     check_real(name, 'noise', noise, minimum=0.0)
     check_int(name, 'seed', seed)
     return random.Random(seed)
@@ -131,7 +157,7 @@ def _start(name, n, noise, seed):
 
 def _check_classes(name, classes, n):
     check_int(name, 'classes', classes, minimum=2)
-    if classes > n:
+    if n is not None and classes > n:
         raise ValueError(f'{name}: {classes} classes need at least {classes} points, got n={n}')
     return classes
 

@@ -139,3 +139,120 @@ def test_main_returns_the_status_as_python_m_autograd_does(tmp_path, capsys, mon
     assert len(lines) == 3 and all(': error: ' in line for line in lines), err
     assert 'xor has 2 classes, not 4' in lines[1]
     assert not (tmp_path / 'runs').exists()
+
+
+# --------------------------------------------------------------------------
+# Refused up front: options that say something else than they seem to, and
+# runs too large for the memory. In-process, with nothing built.
+
+
+@pytest.fixture
+def nothing_built(monkeypatch):
+    """Makes building a model or training an error, and records the datasets
+    asked for: a refusal must come before any of them (the datasets refuse
+    a bad n or number of classes themselves, before making a point)."""
+    def built(*args, **kwargs):
+        raise AssertionError('built something before refusing')
+    for name in ('MLP', 'fit'):
+        monkeypatch.setattr(nn, name, built)
+    asked, load = [], nn.datasets.load
+
+    def recorded(*args, **kwargs):
+        asked.append(kwargs)
+        if kwargs.get('n', 0) > 2_000_000:  # gigabytes of points: never make them here
+            raise AssertionError(f'asked for {kwargs["n"]:,} points')
+        return load(*args, **kwargs)
+    monkeypatch.setattr(nn.datasets, 'load', recorded)
+    return asked
+
+
+FOUR_GB = 4 * 10**9
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--hidden', '1 6'], "argument --hidden: expected comma-separated layer sizes such as 16,16 "
+                          "(or '' for none), got '1 6'"),
+    (['--hidden', ',,,'], "got ',,,'"),
+    (['--hidden', '16,'], "got '16,'"),
+    (['--hidden', '1_6'], "got '1_6'"),
+    (['--hidden', '16,-3'], "argument --hidden: layer sizes must be positive, got '16,-3'"),
+    (['--steps', '1_000'], "argument --steps: expected a positive integer, got '1_000'"),
+    (['--n', '+5'], "argument --n: expected a positive integer, got '+5'"),
+    (['--seed', '١٦'], "argument --seed: expected an integer, got '١٦'"),
+    (['--lr', ' 0.1'], "argument --lr: expected a number, got ' 0.1'"),
+    (['--lr', '١٦'], "argument --lr: expected a number, got '١٦'"),
+    (['--lr', 'nan'], 'argument --lr: must be a finite number > 0, got nan'),
+    (['--steps', '9' * 60], "expected a positive integer, got '9999999999999999999999999999999999999...'"),
+    (['--activation', 'tanh', '--hidden', ''],
+     '--activation tanh does not apply: it is the activation of the hidden layers, and --hidden is empty'),
+    (['--classes', '5'], 'moons has 2 classes, not 5; spirals and blobs take a number of classes'),
+    (['--dataset', 'xor', '--classes', '3'], 'xor has 2 classes, not 3'),
+    (['--dataset', 'blobs', '--classes', '5000'], 'blobs: 5000 classes need at least 5000 points, got n=100'),
+    (['--dataset', 'blobs', '--classes', '5000', '--n', '5000'],
+     'GB of memory but 4.0 GB is available: 903,320,960 nodes per step (180,613 per point) and '
+     '85,320 parameters; use smaller --hidden, --n, --batch-size or --classes'),
+    (['--hidden', '100000'], 'GB of memory but 4.0 GB is available: '
+                             '71,200,903 nodes per step (700,009 per point) and 400,001 parameters'),
+    (['--hidden', '16,16', '--batch-size', '10', '--n', '1000000'],
+     'MB of memory but 100 KB is available: 7,501 nodes per step'),
+    (['--n', '100000000'], 'TB of memory but 4.0 GB is available: 64,900,001,011 nodes per step'),
+    (['--n', '2000000', '--batch-size', '1'], 'moons: n must be at most 1,000,000 (a pure-Python dataset), '
+                                              'got 2,000,000'),
+])
+def test_refused_before_anything_is_built(tmp_path, monkeypatch, capsys, nothing_built, args, message):
+    from nn.__main__ import main
+    monkeypatch.chdir(tmp_path)
+    available = 100_000 if '1000000' in args else FOUR_GB  # the same figures on every machine
+    monkeypatch.setattr(nn.train, 'available_memory', lambda: available, raising=False)
+    assert main(['train', *args]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and ': error: ' in lines[0] and message in lines[0], lines
+    if 'memory' in message:
+        assert ': error: this run needs about ' in lines[0]
+        assert nothing_built == []  # not even the data
+    assert os.listdir(tmp_path) == []
+
+
+def test_refused_on_any_machine(tmp_path):
+    """Sizes beyond any machine's memory, through a real `python -m nn train`
+    (held to 2 GB of address space, in case one is not refused after all)."""
+    import resource
+
+    def at_most_2_gb():
+        resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))
+
+    for args in (['--hidden', '100000000'], ['--n', '100000000'],
+                 ['--dataset', 'blobs', '--classes', '5000', '--n', '1000000']):
+        result = subprocess.run([sys.executable, '-m', 'nn', 'train', *args], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60, preexec_fn=at_most_2_gb)
+        assert result.returncode == 2 and result.stdout == ''
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and 'TB of memory but' in lines[0], lines
+    assert os.listdir(tmp_path) == []
+
+
+def test_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys):
+    from nn.__main__ import main
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'out').mkdir()
+    (tmp_path / 'out' / 'model.json').write_text('the old model')
+
+    def fit(*args, **kwargs):
+        raise MemoryError
+    monkeypatch.setattr(nn, 'fit', fit)
+    assert main(['train', '--out', 'out']) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [lines[0].split(': error: ')[0] + ': error: out of memory; '
+                     'try smaller --hidden, --n or --batch-size']
+    assert os.listdir(tmp_path / 'out') == ['model.json']
+    assert (tmp_path / 'out' / 'model.json').read_text() == 'the old model'
+
+
+def test_gpt_with_an_unwritable_folder_fails_at_once(tmp_path, monkeypatch, capsys):
+    from nn.__main__ import main
+    blocker = tmp_path / 'a-file'
+    blocker.write_text('not a folder')
+    monkeypatch.setattr(nn, 'GPT', lambda *args, **kwargs: pytest.fail('made a GPT first'))
+    assert main(['gpt', '--out', str(blocker / 'sub')]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and f'error: cannot write to the output folder {blocker}' in lines[0], lines

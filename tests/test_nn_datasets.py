@@ -119,3 +119,27 @@ def test_load_passes_classes_only_where_they_belong():
         expected = 3 if name in datasets.MULTICLASS else 2
         assert sorted(set(y)) == list(range(expected))
         assert datasets.num_classes(y) == expected
+
+
+def test_class_count_is_known_before_any_point_is_made():
+    for name in datasets.DATASETS:
+        y = datasets.load(name, n=12)[1]
+        assert datasets.class_count(name) == datasets.num_classes(y)
+    assert datasets.class_count('blobs', 5000) == 5000  # a count, not a promise that it fits
+    with pytest.raises(ValueError, match='blobs: 5000 classes need at least 5000 points, got n=100'):
+        datasets.class_count('blobs', 5000, n=100)
+    assert datasets.class_count('spirals', n=3) == 3
+    assert datasets.class_count('moons', 2) == 2
+    with pytest.raises(ValueError, match='moons has 2 classes, not 5'):
+        datasets.class_count('moons', 5)
+    with pytest.raises(ValueError, match='spirals: classes must be an int >= 2, got 1'):
+        datasets.class_count('spirals', 1)
+    with pytest.raises(ValueError, match="unknown dataset 'moon'"):
+        datasets.class_count('moon')
+
+
+def test_at_most_a_million_points():
+    for name in datasets.DATASETS:
+        # refused before a point is made: 10**12 points would take hours and terabytes
+        with pytest.raises(ValueError, match=f'{name}: n must be at most 1,000,000 .* got 1,000,000,000,000'):
+            datasets.load(name, n=10**12)
