@@ -785,11 +785,11 @@ def _gather(slots):
     itemgetter(*slots) returns a tuple (for two slots or more); a run of
     consecutive slots is a slice, which copies faster than it gathers.
     """
-    if len(slots) > 1 and slots[-1] - slots[0] == len(slots) - 1 and \
-            all(b - a == 1 for a, b in zip(slots, slots[1:])):
-        return operator.itemgetter(slice(slots[0], slots[-1] + 1))
-    if len(slots) <= 1:
-        return operator.itemgetter(slice(slots[0], slots[0] + 1) if slots else slice(0, 0))
+    if not slots:
+        return operator.itemgetter(slice(0, 0))
+    run = range(slots[0], slots[0] + len(slots))
+    if len(slots) == 1 or (slots[-1] == run[-1] and slots == list(run)):
+        return operator.itemgetter(slice(run.start, run.stop))
     return operator.itemgetter(*slots)
 
 
