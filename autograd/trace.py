@@ -473,45 +473,41 @@ class _Replay:
     """
 
     def __init__(self, order, inputs, parameters):
-        index = {node: i for i, node in enumerate(order)}
         n = len(order)
+        index = dict(zip(order, range(n)))
         input_set = set(inputs)
         self.inputs, self.parameters = inputs, parameters
 
+        # Each node's operands as indices, read from the nodes once. A
+        # constant is an operand like any other: it is numbered after the
+        # nodes, and its value sits in a slot of `data` that no step writes.
+        constants = {}  # float.hex() -> index
+
+        def constant(number):
+            return constants.setdefault(number.hex(), (n + len(constants), number))[0]
+
+        one = constant(1.0)
+        position = index.__getitem__
+        operands = [() if node._rule is None
+                    else tuple(map(position, node._prev)) if node._const is None
+                    else tuple(position(x) if isinstance(x, Value) else constant(x)
+                               for x in engine.arguments(node))
+                    for node in order]
+        numbers = [number for _, number in constants.values()]
+        rules = [node._rule for node in order] + [None] * len(numbers)
+        counts = collections.Counter(itertools.chain.from_iterable(operands))
+        uses = [counts[i] for i in range(len(rules))]  # how many times each is an operand
+        root = n - 1
+
         # Data slots: inputs, parameters, constants; the computed nodes get theirs per batch.
-        data_slot = [None] * n
+        leaves = len(inputs) + len(parameters)
+        data_slot = [None] * n + list(range(leaves, leaves + len(numbers)))
         for slot, leaf in enumerate(inputs):
             if leaf in index:
                 data_slot[index[leaf]] = slot
         for slot, leaf in enumerate(parameters, len(inputs)):
             data_slot[index[leaf]] = slot
-        self.data = [0.0] * (len(inputs) + len(parameters))
-        constants = {}
-
-        def constant(number):
-            # A constant is an operand like any other: a slot of `data` that no step writes.
-            key = number.hex()
-            if key not in constants:
-                constants[key] = len(self.data)
-                self.data.append(number)
-            return ~constants[key]  # negative: a data slot, not a node
-
-        one = constant(1.0)
-
-        # Each node's operands, as node indices and constants as ~slot, read from the nodes once.
-        rules = [node._rule for node in order]
-        operands = [()] * n
-        position = index.__getitem__
-        for i, node in enumerate(order):
-            if rules[i] is not None:
-                args = engine.arguments(node)
-                if node._const is None:
-                    operands[i] = tuple(map(position, args))
-                else:
-                    operands[i] = tuple(index[x] if isinstance(x, Value) else constant(x) for x in args)
-        counts = collections.Counter(itertools.chain.from_iterable(operands))
-        uses = [counts[i] for i in range(n)]  # how many times each node is an operand
-        root = n - 1
+        self.data = [0.0] * leaves + numbers
 
         sums, fused = _find_sums(rules, operands, uses, one)
         self.forward, units = self._plan_forward(rules, operands, sums, fused, data_slot)
@@ -541,33 +537,32 @@ class _Replay:
             if terms is None:  # inside a sum
                 continue
             if terms:
-                reads = [x for pair in terms for x in pair]
-                key = (_SUM, len(terms))
+                a, b = terms
+                depth = max(max(map(level.__getitem__, a)), max(map(level.__getitem__, b)))
+                key = (_SUM, len(a))
             else:
-                reads = operands[i]
-                key = (rule, len(reads))
-            level[i] = 1 + max([level[x] for x in reads if x >= 0], default=0)
-            batches.setdefault((level[i],) + key, []).append(i)
+                depth = max(map(level.__getitem__, operands[i]))
+                key = (rule, len(operands[i]))
+            level[i] = depth + 1
+            batches.setdefault((depth + 1,) + key, []).append(i)
         batches = sorted(batches.items(), key=lambda item: item[0][0])  # stable: a level's batches as met
 
-        units = []
-        for _, members in batches:
-            for i in members:
-                data_slot[i] = len(self.data)
-                self.data.append(0.0)
-                units.append(i)
+        units = [i for _, members in batches for i in members]
+        for slot, i in enumerate(units, len(self.data)):
+            data_slot[i] = slot
+        self.data += [0.0] * len(units)
 
-        def slot(x):
-            return data_slot[x] if x >= 0 else ~x
-
+        slot = data_slot.__getitem__
         steps = []
         for (_, what, width), members in batches:
             lo, hi = data_slot[members[0]], data_slot[members[-1]] + 1
             if what is _SUM:
-                pairs = [[(slot(a), slot(b)) for a, b in sums[i]] for i in members]
-                steps.append(_sums_step(lo, hi, None, pairs, width))
+                a = [list(map(slot, sums[i][0])) for i in members]
+                b = [list(map(slot, sums[i][1])) for i in members]
+                steps.append(_sums_step(lo, hi, None, a, b))
             else:
-                columns = [_gather([slot(operands[i][k]) for i in members]) for k in range(width)]
+                columns = [_gather(list(map(slot, column)))
+                           for column in zip(*map(operands.__getitem__, members))]
                 steps.append((_apply, (lo, hi, _FAST_FORWARD.get(what), _float_forward(what), columns)))
         return steps, units
 
@@ -580,69 +575,75 @@ class _Replay:
 
         Walks the nodes as `backward()` does (reversed topological order),
         so the pushes into each node are listed in the order backward() adds
-        them. Gradients are named by ids first (a node's own sum: its index;
-        a piece pushed by a rule's batch: an id from len(order) on), and
-        given slots once the batches are known. A gradient's *stage* is 1 +
-        the latest stage of what it reads; the root's is 0.
+        them: push i into a node is values[i] * grads[i], values naming an
+        operand (a node or a constant), grads a gradient. Gradients are named
+        by ids first (a node's own sum: its index; a piece pushed by a rule's
+        batch: an id from len(rules) on), and given slots once the batches are
+        known. A gradient's *stage* is 1 + the latest stage of what it reads;
+        the root's is 0.
         """
         n = len(order)
         root = n - 1
-        pushes = [[] for _ in range(n)]  # node -> [(data operand, grad id)], in backward()'s order
+        values = [[] for _ in rules]  # what each node (or constant: unread) is pushed, in backward()'s order
+        grads = [[] for _ in rules]
         grad_id = [None] * n
-        stage = [0] * n  # by grad id; the pieces' are appended
+        stage = [0] * len(rules)  # by grad id; the pieces' are appended
         sums = {}  # (stage, number of pushes) -> nodes whose gradient is summed there
         edges = {}  # (stage, rule, which operands are Values) -> [(node, ids of its pieces)]
         ADD, ADD_CONST, MUL, MUL_CONST, EXP = (engine.ADD, engine.ADD_CONST, engine.MUL,
                                                engine.MUL_CONST, engine.EXP)
+        ONE = [one]
 
         for i in range(root, -1, -1):
             rule = rules[i]
             if rule is None:
                 continue
-            mine = pushes[i]
-            if len(mine) == 1 and mine[0][0] == one and mine[0][1] < n:
+            mine = grads[i]
+            if len(mine) == 1 and mine[0] < n and values[i] == ONE:
                 # Its one push is a gradient g unchanged, and 0 + g = g: it shares g's slot.
                 # (A sum that starts from 0.0 is never -0.0, nor is the root's 1.0.)
-                g = mine[0][1]
+                g = mine[0]
             elif i == root:
                 g = i
             else:
                 g = i
-                stage[i] = 1 + max([stage[h] for _, h in mine])
+                stage[i] = 1 + max(map(stage.__getitem__, mine))
                 sums.setdefault((stage[i], len(mine)), []).append(i)
             grad_id[i] = g
             args = operands[i]
             if rule is ADD or rule is ADD_CONST:  # a.grad += g (and b.grad += g)
-                push = (one, g)
                 for x in args:
-                    if x >= 0:
-                        pushes[x].append(push)
+                    values[x].append(one)
+                    grads[x].append(g)
             elif rule is MUL:
                 a, b = args
-                pushes[a].append((b, g))  # a.grad += b.data * g
-                pushes[b].append((a, g))  # b.grad += a.data * g
-            elif rule is MUL_CONST:
-                pushes[args[0]].append((args[1], g))  # a.grad += c * g
-            elif rule is EXP:
-                pushes[args[0]].append((i, g))  # a.grad += out.data * g
+                values[a].append(b)  # a.grad += b.data * g
+                grads[a].append(g)
+                values[b].append(a)  # b.grad += a.data * g
+                grads[b].append(g)
+            elif rule is MUL_CONST or rule is EXP:
+                a = args[0]
+                values[a].append(args[1] if rule is MUL_CONST else i)  # c * g, or out.data * g
+                grads[a].append(g)
             else:  # pieces computed by a batch of the rule's backward, one per Value operand
                 at = stage[g] + 1
                 ids = []
                 for x in args:
-                    if x >= 0:
-                        pushes[x].append((one, len(stage)))
+                    if x < n:
+                        values[x].append(one)
+                        grads[x].append(len(stage))
                         ids.append(len(stage))
                         stage.append(at)
-                edges.setdefault((at, rule, tuple(x >= 0 for x in args)), []).append((i, ids))
+                edges.setdefault((at, rule, tuple(x < n for x in args)), []).append((i, ids))
 
         # Leaves last: nothing reads their gradients, so they wait for one big batch.
         last = 1 + max(stage)
         for i, node in enumerate(order):
             if rules[i] is not None:
                 continue
-            mine = pushes[i]
-            if node in input_set and len(mine) == 1 and mine[0][0] == one and mine[0][1] < n:
-                grad_id[i] = mine[0][1]  # an input's grad starts at 0 too
+            mine = grads[i]
+            if node in input_set and len(mine) == 1 and mine[0] < n and values[i] == ONE:
+                grad_id[i] = mine[0]  # an input's grad starts at 0 too
             else:
                 grad_id[i] = i
                 sums.setdefault((last, len(mine)), []).append(i)
@@ -650,7 +651,7 @@ class _Replay:
         # Slots: 0 holds 0.0 (where a sum starts), 1 the root's 1.0, then each
         # parameter's .grad as the call found it (where its sum starts), then the batches.
         parameters = [i for i, node in enumerate(order) if rules[i] is None and node not in input_set]
-        start_slot = {i: 2 + k for k, i in enumerate(parameters)}
+        start_slot = dict(zip(parameters, range(2, 2 + len(parameters))))
         slot_of = [None] * len(stage)  # grad id -> slot
         slot_of[root] = _ONE_GRAD
         self.grads = [0.0, 1.0] + [0.0] * len(parameters)
@@ -662,38 +663,36 @@ class _Replay:
             if is_sum:
                 ids = members
             else:  # operand by operand: every node's piece for its first Value operand, then ...
-                ids = [pieces[k] for k in range(len(members[0][1])) for _, pieces in members]
-            for g in ids:
-                slot_of[g] = len(self.grads)
-                self.grads.append(0.0)
+                ids = [piece for pieces in zip(*[pieces for _, pieces in members]) for piece in pieces]
+            for slot, g in enumerate(ids, len(self.grads)):
+                slot_of[g] = slot
+            self.grads += [0.0] * len(ids)
 
-        def data(x):
-            return data_slot[x] if x >= 0 else ~x
-
+        data = data_slot.__getitem__
+        gslot = slot_of.__getitem__
         self.backward = []
         for _, is_sum, key, members in batches:
             if is_sum:
                 lo, hi = slot_of[members[0]], slot_of[members[-1]] + 1
                 starts = [start_slot.get(i, _ZERO) for i in members]
-                pairs = [[(data_slot[x] if x >= 0 else ~x, slot_of[g]) for x, g in pushes[i]]
-                         for i in members]
-                self.backward.append(_sums_step(lo, hi, starts, pairs, key[1]))
+                x = [list(map(data, values[i])) for i in members]
+                y = [list(map(gslot, grads[i])) for i in members]
+                self.backward.append(_sums_step(lo, hi, starts, x, y))
                 continue
-            _, rule, values = key
+            _, rule, is_value = key
             nodes = [i for i, _ in members]
             lo = slot_of[members[0][1][0]]
             outs = _gather([data_slot[i] for i in nodes])
             gs = _gather([slot_of[grad_id[i]] for i in nodes])
+            columns = [_gather(list(map(data, column))) for column in zip(*map(operands.__getitem__, nodes))]
             batch = _EDGES.get(rule)
             if batch is not None:
-                columns = [_gather([data(operands[i][k]) for i in nodes]) for k in range(len(values))]
                 if rule is engine.MAX or rule is engine.MIN:
-                    batch = functools.partial(batch, rule is engine.MAX, values)
+                    batch = functools.partial(batch, rule is engine.MAX, is_value)
                 self.backward.append((_edges, (lo, len(nodes), batch, outs, gs, columns)))
             else:
-                columns = [_gather([data(operands[i][k]) for i in nodes])
-                           for k in range(len(values)) if values[k]]
-                copies = [_stand_in(order[i], values) for i in nodes]
+                columns = [column for column, value in zip(columns, is_value) if value]
+                copies = [_stand_in(order[i], is_value) for i in nodes]
                 self.backward.append((_stand_ins, (copies, lo, len(nodes), outs, gs, columns)))
 
         return lambda i: slot_of[grad_id[i]]
@@ -739,27 +738,29 @@ def _find_sums(rules, operands, uses, one):
     """The chains of additions, and the products they absorb.
 
     Returns (sums, fused): `sums[i]` is, for the last addition i of a chain,
-    its terms in order as (a, b) pairs to multiply (b = 1.0 for a term that is
-    not a fused product), and None for an addition inside a chain (its
-    only use is the next addition, so its value is needed nowhere else).
-    `fused` holds the products computed inside a sum: a * b used only there.
-    Addition is commutative in IEEE arithmetic, so `t + s` continues the
-    chain s as well as `s + t` does; association is kept: ((t0 + t1) + t2) ...
+    its terms in order as two lists (a, b), the terms being a[k] * b[k]
+    (b[k] the constant 1.0 for a term that is not a fused product); and None
+    for an addition inside a chain (its only use is the next addition, so its
+    value is needed nowhere else). `fused` holds the products computed
+    inside a sum: a * b used only there. Addition is commutative in IEEE
+    arithmetic, so `t + s` continues the chain s as well as `s + t` does;
+    association is kept: ((t0 + t1) + t2) + ...
     """
     adds = {engine.ADD, engine.ADD_CONST}
+    MUL = engine.MUL
     # An addition used once, by another addition, is a partial sum of that one's chain.
     partial = [rule in adds and count == 1 for rule, count in zip(rules, uses)]
     previous = {}  # addition -> the partial sum it continues (None: it starts a chain)
     fused = set()
     for i, rule in enumerate(rules):
         if rule in adds:
-            previous[i] = None
+            before = None
             for x in operands[i]:
-                if x >= 0:
-                    if partial[x] and previous[i] is None:
-                        previous[i] = x
-                    elif rules[x] is engine.MUL and uses[x] == 1:
-                        fused.add(x)
+                if partial[x] and before is None:
+                    before = x
+                elif rules[x] is MUL and uses[x] == 1:
+                    fused.add(x)
+            previous[i] = before
     sums = dict.fromkeys(previous.values())  # inside a chain: None
     sums.pop(None, None)
     for i in previous:
@@ -772,10 +773,12 @@ def _find_sums(rules, operands, uses, one):
             rest = list(operands[node])
             if before is not None:
                 rest.remove(before)
-            terms.extend(reversed(rest))
+            terms += reversed(rest)
             node = before
         terms.reverse()
-        sums[i] = [operands[t] if t in fused else (t, one) for t in terms]
+        a = [operands[t][0] if t in fused else t for t in terms]
+        b = [operands[t][1] if t in fused else one for t in terms]
+        sums[i] = a, b
     return sums, fused
 
 
@@ -798,21 +801,20 @@ def _gather(slots):
 _WIDEST = 32
 
 
-def _sums_step(lo, hi, starts, pairs, width):
+def _sums_step(lo, hi, starts, a, b):
     """A step computing out[lo:hi], entry j being
-    starts[j] + xs[a1] * ys[b1] + xs[a2] * ys[b2] + ... with pairs[j] = [(a1, b1), ...].
+    starts[j] + xs[a[j][0]] * ys[b[j][0]] + xs[a[j][1]] * ys[b[j][1]] + ...
 
-    Forward: xs = ys = out = data and no start. Backward: xs = data,
+    Forward: xs = ys = out = data and no starts. Backward: xs = data,
     ys = out = grads. Many sums are computed a column of terms at a time, so
     Python runs per column, not per term; a few long ones one by one.
     """
-    count = len(pairs)
+    count, width = len(a), len(a[0])
     if count >= width:
-        columns = [(_gather([p[k][0] for p in pairs]), _gather([p[k][1] for p in pairs]))
-                   for k in range(width)]
+        columns = [(_gather(list(x)), _gather(list(y))) for x, y in zip(zip(*a), zip(*b))]
         return _sums_by_column, (lo, hi, None if starts is None else _gather(starts), columns)
-    each = [(lo + j, None if starts is None else starts[j], _gather([a for a, _ in p]),
-             _gather([b for _, b in p])) for j, p in enumerate(pairs)]
+    each = [(lo + j, None if starts is None else starts[j], _gather(x), _gather(y))
+            for j, (x, y) in enumerate(zip(a, b))]
     return _sums_one_by_one, (each,)
 
 
