@@ -51,10 +51,10 @@ their `.data` stays that of the traced call; and interior nodes' `.grad` is
 not written (it stays 0.0): the gradients live in the program's list.
 
 Why batches, measured on microgpt's training step (4,192 parameters,
-49,000 operations; CPU time on a 2-core VM; benchmarks/gpt.py): a Python
-loop calling each node's rule replayed it in about 29 ms; the batches take
-about 5 ms, against 55-70 ms for building the graph and `backward()`.
-Compiling the recording costs about 2.5 us per node, once per shape.
+49,000 operations; a 2-core VM; benchmarks/gpt.py): a Python loop calling
+each node's rule replayed it in 27-29 ms; the batches take about 4-5 ms,
+against 40-70 ms for building the graph and `backward()` with the cyclic GC
+paused. Compiling a recording costs about 2 us per node, once per shape.
 Straight-line generated Python, one statement per node, is out: compiling
 it costs about 11 us a statement. The one generated code here is tiny:
 `_sum_of_products(k)`, one comprehension per number of terms k, compiled
