@@ -437,10 +437,10 @@ def main(argv=None):
     tracing_in_steps = (trace_seconds + check_seconds) / median['ours']
     saved_per_step = median['ours'] - median['ours, traced']
     print(f'\ntracing: trace() {ms(trace_seconds)} (an eager forward, then recording '
-          f'{len(program._last.interior):,} operations), the guard\'s check on the 2nd call '
-          f'{ms(check_seconds)};\n  together {tracing_in_steps:.1f} eager steps, paid back after '
-          f'{math.ceil((trace_seconds + check_seconds) / saved_per_step)} replayed steps. Nothing is '
-          f'compiled (the replay interprets the recorded nodes), so there is no compile crossover.')
+          f'{len(program._last.interior):,} operations and compiling them into batches), the '
+          f'guard\'s check on the 2nd call {ms(check_seconds)};\n  together {tracing_in_steps:.1f} '
+          f'eager steps, paid back after '
+          f'{math.ceil((trace_seconds + check_seconds) / saved_per_step)} replayed steps.')
 
     print()
     ours_nodes = count_nodes(step_loss(ours, points, labels, ours_parameters))

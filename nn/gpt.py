@@ -360,10 +360,10 @@ def train(model, words, steps=1000, lr=LEARNING_RATE, eager=False, progress=Fals
     replays a traced program instead of building the graph again: names of
     the same length share one program (at most block_size of them), which
     `autograd.trace` records the first time it meets that length. Both ways
-    compute the same numbers. A program keeps the graph it recorded (it is
-    its storage): on the names, 10 programs hold about 150 MB until `train`
-    returns. `callback(step, loss)` is called after every step;
-    `progress=True` shows a bar with the loss.
+    compute the same numbers. A program keeps the graph it recorded (for its
+    listing and its guard) and its compiled batches: on the names, 10
+    programs hold about 150 MB until `train` returns. `callback(step, loss)`
+    is called after every step; `progress=True` shows a bar with the loss.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f'train: steps must be a positive int, got {steps!r}')

@@ -164,6 +164,212 @@ def test_replay_equals_eager_bit_for_bit_on_random_graphs(recipe, data):
         assert_replay_matches_eager(fn, parameters, program, *args)
 
 
+# --------------------------------------------------------------------------
+# The batched replay: sums, shared gradients, special floats, long sums
+
+# Floats where IEEE arithmetic has its corner cases: signed zeros, infinities,
+# nan, subnormals, overflow within reach of one operation.
+specials = st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, math.inf, -math.inf, math.nan,
+                            1e308, -1e-308, 5e-324, 1e200, -700.0, 800.0])
+values = st.one_of(numbers, specials)
+
+
+def dot(nodes, pairs):
+    """nodes[a0] * nodes[b0] + nodes[a1] * nodes[b1] + ...: a chain the replay runs as one sum."""
+    products = [nodes[a] * nodes[b] for a, b in pairs]
+    return sum(products[1:], products[0])
+
+
+# Sums as models write them: a dot product, Python's sum() (it starts from
+# the int 0: `0 + t0` is an addition of a constant), a sum of Values.
+SUMS = [
+    ('dot', dot),
+    ('sum()', lambda nodes, pairs: sum(nodes[a] * nodes[b] if k % 2 else nodes[a]
+                                       for k, (a, b) in enumerate(pairs))),
+    ('sum of Values', lambda nodes, pairs: sum((nodes[a] for a, _ in pairs[1:]), nodes[pairs[0][0]])),
+]
+
+
+@st.composite
+def recipes_with_sums(draw, leaf_values):
+    """Like `recipes`, with sums of up to 40 terms over any earlier nodes among the steps.
+
+    A step is (operation, operands) or (-1 - sum kind, pairs of node indices).
+    Terms repeat nodes, so a parameter or a node is used many times, and a
+    partial sum may be used again later (then it is not inside a chain).
+    """
+    n_inputs = draw(st.integers(1, 3))
+    parameters = draw(st.lists(leaf_values, min_size=1, max_size=3))
+    n_leaves = n_inputs + len(parameters)
+    steps = []
+    for made in range(draw(st.integers(1, 10))):
+        node = st.integers(0, n_leaves + made - 1)
+        if draw(st.booleans()):
+            pairs = draw(st.lists(st.tuples(node, node), min_size=1, max_size=40))
+            steps.append((-1 - draw(st.sampled_from(range(len(SUMS)))), tuple(pairs)))
+        else:
+            operation = draw(st.sampled_from(range(len(OPERATIONS))))
+            steps.append((operation, tuple(draw(node) for _ in range(OPERATIONS[operation][1]))))
+    return n_inputs, parameters, steps
+
+
+def build_with_sums(recipe):
+    n_inputs, parameter_data, steps = recipe
+    parameters = [Value(x, label=f'p{i}') for i, x in enumerate(parameter_data)]
+
+    def fn(*inputs):
+        nodes = list(inputs) + parameters
+        for operation, operands in steps:
+            if operation < 0:
+                nodes.append(SUMS[-1 - operation][1](nodes, operands))
+            else:
+                nodes.append(OPERATIONS[operation][2](*(nodes[i] for i in operands)))
+        return sum(nodes[-3:], nodes[0] * parameters[0])  # a leaf and a parameter always reach the root
+
+    return fn, parameters
+
+
+@settings(max_examples=100, deadline=None)
+@given(recipes_with_sums(values), st.data())
+def test_replay_equals_eager_bit_for_bit_with_sums_and_special_floats(recipe, data):
+    fn, parameters = build_with_sums(recipe)
+    n_inputs = recipe[0]
+    program = None
+    for _ in range(3):
+        args = data.draw(st.lists(values, min_size=n_inputs, max_size=n_inputs))
+        if program is None:
+            program = trace(fn, *args)
+        else:
+            for p in parameters:
+                p.data = data.draw(values)
+        # Parameters accumulate onto the .grad they have, whatever it is (-0.0 included).
+        starts = data.draw(st.lists(specials, min_size=len(parameters), max_size=len(parameters)))
+        for p, start in zip(parameters, starts):
+            p.grad = start
+        got = program(*args), [p.grad for p in parameters], program.input_grads
+        for p, start in zip(parameters, starts):
+            p.grad = start
+        leaves, inputs = leaves_like(args)
+        out = fn(*leaves)
+        out.backward()
+        assert_same(got[0], out.data, 'output')
+        for i, p in enumerate(parameters):
+            assert_same(got[1][i], p.grad, f'grad of parameter {i}')
+        for i, (g, x) in enumerate(zip(got[2], inputs)):
+            assert_same(g, x.grad, f'grad of input {i}')
+
+
+def test_zeros_keep_their_signs_where_backward_adds_nothing():
+    # relu at a negative input adds nothing to (p * x).grad, which backward()
+    # zeroed: it is 0.0, so p.grad += x * 0.0 leaves a -0.0 start at 0.0. A replay
+    # that let (p * x) share relu's pushed piece (-0.0, "nothing") would give -0.0.
+    p = Value(-2.0)
+    program = trace(lambda x: (p * x).relu(), 3.0)
+    p.grad = -0.0
+    assert program(3.0) == 0.0
+    assert bits(p.grad) == bits(0.0) and bits(program.input_grads[0]) == bits(0.0)
+    p.grad = -0.0
+    Value.relu(p * Value(3.0)).backward()
+    assert bits(p.grad) == bits(0.0)
+
+
+@pytest.mark.parametrize('terms, count', [(5000, 1), (100, 40), (33, 3)])
+def test_long_sums_replay_exactly(terms, count):
+    # One sum of 5,000 terms (computed one sum at a time), and many sums
+    # longer than one batch of columns (computed 32 columns at a time).
+    weights = [Value(math.sin(k) * 3.0) for k in range(terms)]
+
+    def fn(xs):
+        rows = [[x * w for x, w in zip(xs, weights[j:] + weights[:j])] for j in range(count)]
+        sums = [sum(row[1:], row[0]) for row in rows]
+        return sum(s * s for s in sums)
+
+    program = trace(fn, [0.1] * terms)
+    assert_replay_matches_eager(fn, weights, program, [math.cos(k) for k in range(terms)])
+
+
+def test_division_by_zero_overflow_and_log_out_of_domain_in_a_batch():
+    # A batch first runs the C function (x / y, math.exp, math.log); where it
+    # raises, the whole batch runs the rule's own forward, which answers as IEEE.
+    def fn(xs):
+        return (sum(x / y for x, y in zip(xs, xs[1:] + xs[:1])) + sum(x.exp() for x in xs)
+                + sum(x.log() for x in xs) + sum(x / 0.0 for x in xs) + sum(2.0 / x for x in xs))
+
+    program = trace(fn, [1.0, 2.0, 3.0, 4.0])
+    for xs in ([1.0, 2.0, 3.0, 4.0], [0.0, -0.0, 800.0, -1.0], [math.inf, -math.inf, math.nan, 5e-324]):
+        assert_replay_matches_eager(fn, [], program, xs)
+
+
+def test_each_batched_backward_is_its_rule_s_backward_bit_for_bit():
+    # The batches in trace._EDGES repeat the float operations of the rules'
+    # backward functions in engine.py; here each is run against the rule itself.
+    from autograd.trace import _EDGES
+
+    floats = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, math.inf, -math.inf, math.nan, 1e308, 5e-324]
+    for rule, batch in _EDGES.items():
+        arity = 3 if rule in (engine.MAX, engine.MIN) else 2 if rule is engine.DIV else 1
+        constant = {engine.DIV_CONST: [2.0, 0.0, -0.0, math.inf],
+                    engine.POW_CONST: [2.0, 0.5, -0.5, 0.0, 1.0]}
+        rows = [(a, b, c) for a in floats for b in floats for c in floats[:4]]
+        for operands in rows:
+            operands = operands[:arity]
+            for c in constant.get(rule, [None]):
+                eager_pieces, batch_pieces = _pieces(rule, batch, operands, c, g=operands[-1] or 1.5)
+                for got, want in zip(batch_pieces, eager_pieces):
+                    assert_same(got, want, f'{rule.name} at {operands}, constant {c}')
+
+
+def _pieces(rule, batch, operands, c, g):
+    """What the rule's backward adds into each operand, eagerly and through the batch."""
+    import functools
+
+    parents = tuple(Value(0.0) for _ in operands)
+    for parent, x in zip(parents, operands):
+        parent.data, parent.grad = x, -0.0
+    args = operands if c is None else (*operands, c)
+    out = engine._node(rule.forward(*args), parents, rule, c)
+    out.grad = g
+    rule.backward(out)
+    if rule in (engine.MAX, engine.MIN):
+        batch = functools.partial(batch, rule is engine.MAX, (True,) * len(operands))
+    columns = [[x] for x in args]
+    return [p.grad for p in parents], [piece[0] for piece in batch([out.data], [g], *columns)]
+
+
+def test_a_primitive_given_one_operand_twice_replays_exactly():
+    # Its backward runs on a private copy of the node with one fresh parent per operand.
+    hypot = primitive('hypot', lambda x, y: math.hypot(x, y), lambda out, x, y: (x / out, y / out))
+    w = Value(0.7)
+
+    def fn(x):
+        return hypot(x * w, x * w) + hypot(w, w) * x
+
+    program = trace(fn, 1.0)
+    for x in (1.0, -2.0, 0.0):
+        assert_replay_matches_eager(fn, [w], program, x)
+
+
+def test_a_replay_refreshes_the_data_of_the_nodes_a_caller_keeps():
+    # nn.fit keeps the outputs of its traced call and reads their .data after
+    # every replay (accuracy). The nodes inside a sum (w_i * x_i and the partial
+    # sums of a dot product) are the only ones left with the traced call's data.
+    model = nn.MLP(2, [3, 2], seed=0)
+    kept = []
+
+    def fn(xs):
+        outputs = [model(x) for x in xs]
+        if not kept:  # the traced call's outputs, as fit keeps them (the guard calls fn again)
+            kept.extend(outputs)
+        return sum(o * o for out in outputs for o in out)
+
+    program = trace(fn, [[0.5, 1.0], [2.0, -1.0]])
+    points = [[-1.0, 0.25], [3.0, 0.5]]
+    program(points)
+    with no_grad():
+        want = [[o.data for o in model(x)] for x in points]
+    assert [[o.data for o in out] for out in kept] == want
+
+
 def test_the_random_graphs_cover_every_rule():
     made = set()
     x, y = Value(0.7), Value(-1.3)
