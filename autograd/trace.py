@@ -957,7 +957,7 @@ def _stand_in(node, values):
     operand is used twice (f(x, x)).
     """
     placeholders = tuple(Value(0.0) for is_value in values if is_value)
-    return engine._node(0.0, placeholders, node._rule, node._const), placeholders
+    return engine._node_of(0.0, node._rule, placeholders, node._const), placeholders
 
 
 def _stand_ins(data, grads, copies, lo, count, outs, gs, columns):

@@ -327,7 +327,7 @@ def _pieces(rule, batch, operands, c, g):
     for parent, x in zip(parents, operands):
         parent.data, parent.grad = x, -0.0
     args = operands if c is None else (*operands, c)
-    out = engine._node(rule.forward(*args), parents, rule, c)
+    out = engine._node_of(rule.forward(*args), rule, parents, c)
     out.grad = g
     rule.backward(out)
     if rule in (engine.MAX, engine.MIN):
