@@ -36,11 +36,11 @@ from `.data`, and a token may be given as a one-hot row instead of an int
 (see `train`).
 """
 
-import gc
 import math
 import random
 
 from autograd.engine import Value, exp, log, maximum, no_grad
+from autograd.graph import cyclic_gc_paused
 
 from .module import Module
 
@@ -403,7 +403,7 @@ def training_step(model, steps, lr=LEARNING_RATE, eager=False):
 
     def step_on(tokens):
         optimizer.zero_grad()
-        with _cyclic_gc_paused():  # a step's graph has no cycles: reference counts free it
+        with cyclic_gc_paused():  # a step's graph has no cycles: reference counts free it
             loss = loss_and_gradient(tokens)
         optimizer.step()
         return loss
@@ -439,18 +439,6 @@ def _traced_step(model):
             program = autograd.trace(model.loss, rows)
         return program(rows)
     return loss_and_gradient
-
-
-class _cyclic_gc_paused:
-    """Pause Python's cyclic garbage collector, restoring its state on exit."""
-
-    def __enter__(self):
-        self.was_enabled = gc.isenabled()
-        gc.disable()
-
-    def __exit__(self, *exc_info):
-        if self.was_enabled:
-            gc.enable()
 
 
 def _progress_bar(steps):

@@ -39,13 +39,13 @@ import time
 from numbers import Real
 
 from autograd.engine import Value, no_grad
-from autograd.graph import topo_order
+from autograd.graph import cyclic_gc_paused, topo_order
 
 from . import datasets as _datasets
 from . import losses as _losses
 from . import optim as _optim
 from .module import MLP
-from .train import _cyclic_gc_paused, _loss_and_targets, _regularised, predicted_class
+from .train import _loss_and_targets, _regularised, predicted_class
 
 DEFAULTS = {'dataset': 'moons', 'hidden': (16, 16), 'activation': 'relu', 'loss': 'hinge',
             'optimizer': 'adam', 'lr': 0.05, 'batch_size': None, 'n': 100, 'noise': 0.1, 'seed': 0}
@@ -378,7 +378,7 @@ class Playground:
         layers = self.model.layers
         hidden = [[] for _ in layers[:-1]]
         parameters = self.model.parameters()
-        with _cyclic_gc_paused():  # as nn.fit: graphs are freed by reference counting
+        with cyclic_gc_paused():  # as nn.fit: graphs are freed by reference counting
             outputs = []
             for i in batch:
                 h = self.X[i]

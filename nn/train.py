@@ -17,7 +17,6 @@ Where the graph cannot depend on the data, `fit` records it once with
 
 import collections
 import contextlib
-import gc
 import math
 import os
 import random
@@ -26,6 +25,7 @@ import time
 from autograd._files import _sync_folder
 from autograd._validate import check_int, check_real, is_real
 from autograd.engine import Value, no_grad
+from autograd.graph import cyclic_gc_paused
 from autograd.trace import trace
 
 from .datasets import num_classes
@@ -135,7 +135,7 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
         for step in range(steps):
             batch = everything if batch_size is None else rng.sample(everything, batch_size)
             history.lr.append(optimizer.lr)  # before the step moves a schedule on
-            with _cyclic_gc_paused():
+            with cyclic_gc_paused():
                 if replayed_step is not None:
                     loss_data, predicted = replayed_step(optimizer)
                 else:
@@ -382,18 +382,6 @@ class _ReplayedStep:
 def _regularised(loss, parameters, l2):
     """The loss plus the L2 penalty l2 * sum(p**2), or the loss alone for l2 = 0."""
     return loss + _losses.l2_penalty(parameters, l2) if l2 else loss
-
-
-@contextlib.contextmanager
-def _cyclic_gc_paused():
-    """Pause Python's cyclic garbage collector, restoring the caller's state on exit."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # --------------------------------------------------------------------------

@@ -211,3 +211,23 @@ def test_ancestors_stop_at_the_inputs_of_a_neuron():
     made = ancestors(out, stop=[shared, x1])
     assert x1 not in made and x2 not in made and shared not in made
     assert w in made and out in made and len(made) == 5  # out, the sum, two products, w
+
+
+def test_cyclic_gc_paused_restores_the_callers_setting_also_on_error():
+    import gc
+
+    import pytest
+
+    from autograd.graph import cyclic_gc_paused
+
+    was = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            gc.enable() if enabled else gc.disable()
+            with pytest.raises(KeyError):
+                with cyclic_gc_paused():
+                    assert not gc.isenabled()
+                    raise KeyError('boom')
+            assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

@@ -24,6 +24,15 @@ def test_draw_writes_where_the_user_stands(tmp_path):
     assert sorted(path.name for path in LAB.parent.iterdir()) == before  # nothing in the repository
 
 
+def test_gpt_writes_where_the_user_stands(tmp_path):
+    before = sorted(path.name for path in LAB.parent.iterdir())
+    result = lab('gpt', '--steps', '2', '--samples', '1', '--out', 'mine', cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert 'trained 2 steps' in result.stdout
+    assert sorted(path.name for path in (tmp_path / 'mine').iterdir()) == ['loss.png', 'model.json']
+    assert sorted(path.name for path in LAB.parent.iterdir()) == before
+
+
 def test_test_files_are_found_where_the_user_stands(tmp_path):
     (tmp_path / 'test_mine.py').write_text('def test_one():\n    pass\n\ndef test_two():\n    pass\n')
     result = lab('test', '-n', '0', '-p', 'no:cacheprovider', '--collect-only', '-q',
