@@ -19,7 +19,7 @@ Where things are:
   higher-order derivatives and forward mode.
 * `explain` (explain.py): a gradient as a sum over paths.
 * `trace` (trace.py): a graph recorded once as a flat program, printed as
-  forward and backward code and replayed fast.
+  forward and backward code and replayed fast (the replay: replay.py).
 * `draw_dot` (draw.py): a graph as a Graphviz drawing.
 * `backward_steps`, `forward_steps` (steps.py): backprop and the forward
   pass one node at a time, as records that can be drawn.

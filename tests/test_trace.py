@@ -301,9 +301,9 @@ def test_division_by_zero_overflow_and_log_out_of_domain_in_a_batch():
 
 
 def test_each_batched_backward_is_its_rule_s_backward_bit_for_bit():
-    # The batches in trace._EDGES repeat the float operations of the rules'
+    # The batches in replay._EDGES repeat the float operations of the rules'
     # backward functions in engine.py; here each is run against the rule itself.
-    from autograd.trace import _EDGES
+    from autograd.replay import _EDGES
 
     floats = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, math.inf, -math.inf, math.nan, 1e308, 5e-324]
     for rule, batch in _EDGES.items():
