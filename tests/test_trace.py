@@ -137,9 +137,7 @@ def build(recipe):
     parameters = [Value(x, label=f'p{i}') for i, x in enumerate(parameter_data)]
 
     def fn(*inputs):
-        nodes = list(inputs) + parameters
-        for operation, operands in steps:
-            nodes.append(OPERATIONS[operation][2](*(nodes[i] for i in operands)))
+        nodes = made_nodes(inputs, parameters, steps)
         out = nodes[-1]
         for node in nodes[-3:-1]:
             out = out + node
@@ -213,17 +211,24 @@ def recipes_with_sums(draw, leaf_values):
     return n_inputs, parameters, steps
 
 
+def made_nodes(inputs, parameters, steps):
+    """The leaves, then one node per step: an operation of OPERATIONS on earlier
+    nodes, or (a negative step) a sum of SUMS over pairs of earlier nodes."""
+    nodes = list(inputs) + parameters
+    for operation, operands in steps:
+        if operation < 0:
+            nodes.append(SUMS[-1 - operation][1](nodes, operands))
+        else:
+            nodes.append(OPERATIONS[operation][2](*(nodes[i] for i in operands)))
+    return nodes
+
+
 def build_with_sums(recipe):
     n_inputs, parameter_data, steps = recipe
     parameters = [Value(x, label=f'p{i}') for i, x in enumerate(parameter_data)]
 
     def fn(*inputs):
-        nodes = list(inputs) + parameters
-        for operation, operands in steps:
-            if operation < 0:
-                nodes.append(SUMS[-1 - operation][1](nodes, operands))
-            else:
-                nodes.append(OPERATIONS[operation][2](*(nodes[i] for i in operands)))
+        nodes = made_nodes(inputs, parameters, steps)
         return sum(nodes[-3:], nodes[0] * parameters[0])  # a leaf and a parameter always reach the root
 
     return fn, parameters
