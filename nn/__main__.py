@@ -281,6 +281,7 @@ def _fail(prog, message):
 
 
 # The files a run writes into its folder, as one set (see nn.train.output_folder).
+GPT_OUTPUTS = ('model.json', 'loss.png')
 OUTPUTS = ('model.json', 'decision_boundary.png', 'loss.png', 'graph.svg')
 
 
@@ -431,7 +432,6 @@ def _gpt(args):
     import nn
     from nn import gpt
 
-    _check_writable(args.out)
     words = nn.datasets.names(seed=args.seed)
     model = nn.GPT(gpt.VOCAB_SIZE, seed=args.seed)
     eager = args.eager or not gpt.traceable()
@@ -439,20 +439,23 @@ def _gpt(args):
     if not args.eager and eager:
         mode += ' (this engine has no autograd.trace)'
     print(f'{len(words)} names | {model!r} | Adam, {args.steps} steps, {mode}')
-    started = time.perf_counter()
-    losses = gpt.train(model, words, steps=args.steps, eager=eager, progress=args.progress)
-    seconds = time.perf_counter() - started
-    recent = losses[-50:]
-    if not all(math.isfinite(loss) for loss in recent):
-        raise ValueError('training diverged (the loss is not finite)')
-    print(f'loss {losses[0]:.3f} at the first step, {sum(recent) / len(recent):.3f} '
-          f'over the last {len(recent)}')
-    print(f'{args.samples} names sampled at temperature {args.temperature:g}:')
-    for name in model.sample(count=args.samples, temperature=args.temperature, seed=args.seed):
-        print(f'  {name}')
-    nn.save(model, os.path.join(args.out, 'model.json'))
-    _save_figure(gpt.plot_losses(losses, title=f'GPT on names: {args.steps} steps'),
-                 os.path.join(args.out, 'loss.png'))
+    # As for train: the two files are replaced as one set, and an unwritable
+    # folder fails before training.
+    with nn.train.output_folder(args.out, GPT_OUTPUTS) as staging:
+        started = time.perf_counter()
+        losses = gpt.train(model, words, steps=args.steps, eager=eager, progress=args.progress)
+        seconds = time.perf_counter() - started
+        recent = losses[-50:]
+        if not all(math.isfinite(loss) for loss in recent):
+            raise ValueError('training diverged (the loss is not finite)')
+        print(f'loss {losses[0]:.3f} at the first step, {sum(recent) / len(recent):.3f} '
+              f'over the last {len(recent)}')
+        print(f'{args.samples} names sampled at temperature {args.temperature:g}:')
+        for name in model.sample(count=args.samples, temperature=args.temperature, seed=args.seed):
+            print(f'  {name}')
+        nn.save(model, os.path.join(staging, 'model.json'))
+        _save_figure(gpt.plot_losses(losses, title=f'GPT on names: {args.steps} steps'),
+                     os.path.join(staging, 'loss.png'))
     print(f'wrote model.json, loss.png to {args.out}{os.sep}')
     print(f'trained {args.steps} steps in {seconds:.1f} s ({1e3 * seconds / args.steps:.1f} ms/step)')
     return 0

@@ -245,3 +245,32 @@ def test_train_failure_leaves_the_old_set_and_a_new_folder_is_not_made(tmp_path,
     assert cli.main([*TRAIN, *diverging]) == 1
     assert os.listdir(tmp_path) == ['out']  # no runs/moons/ left empty
     assert capsys.readouterr().err.count('training diverged') == 2
+
+
+# --------------------------------------------------------------------------
+# python -m nn gpt: its two files change as one set too
+
+
+def test_gpt_interrupted_while_writing_leaves_the_old_pair(tmp_path, monkeypatch, capsys):
+    from nn import gpt
+
+    folder = tmp_path / 'gpt'
+    folder.mkdir()
+    for name in cli.GPT_OUTPUTS:
+        (folder / name).write_bytes(f'old {name}'.encode())
+    monkeypatch.setattr(gpt, 'plot_losses', lambda *args, **kwargs: None)
+
+    def interrupted(figure, path):  # model.json is written by now
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, '_save_figure', interrupted)
+    arguments = ['gpt', '--steps', '2', '--samples', '1', '--no-progress', '--out', str(folder)]
+    assert cli.main(arguments) == 130
+    assert snapshot(folder) == {name: f'old {name}'.encode() for name in cli.GPT_OUTPUTS}
+
+    monkeypatch.setattr(cli, '_save_figure', lambda figure, path: write_atomically(path, 'new'))
+    assert cli.main(arguments) == 0
+    after = snapshot(folder)
+    assert sorted(after) == sorted(cli.GPT_OUTPUTS) and after['loss.png'] == b'new'
+    assert nn.load(folder / 'model.json').num_parameters() == 4192
+    capsys.readouterr()
