@@ -432,16 +432,16 @@ def _gpt(args):
     import nn
     from nn import gpt
 
-    words = nn.datasets.names(seed=args.seed)
-    model = nn.GPT(gpt.VOCAB_SIZE, seed=args.seed)
-    eager = args.eager or not gpt.traceable()
-    mode = 'eager' if eager else 'traced'
-    if not args.eager and eager:
-        mode += ' (this engine has no autograd.trace)'
-    print(f'{len(words)} names | {model!r} | Adam, {args.steps} steps, {mode}')
     # As for train: the two files are replaced as one set, and an unwritable
-    # folder fails before training.
+    # folder fails before anything is built.
     with nn.train.output_folder(args.out, GPT_OUTPUTS) as staging:
+        words = nn.datasets.names(seed=args.seed)
+        model = nn.GPT(gpt.VOCAB_SIZE, seed=args.seed)
+        eager = args.eager or not gpt.traceable()
+        mode = 'eager' if eager else 'traced'
+        if not args.eager and eager:
+            mode += ' (this engine has no autograd.trace)'
+        print(f'{len(words)} names | {model!r} | Adam, {args.steps} steps, {mode}')
         started = time.perf_counter()
         losses = gpt.train(model, words, steps=args.steps, eager=eager, progress=args.progress)
         seconds = time.perf_counter() - started
