@@ -66,8 +66,20 @@ def button(driver, name):
 
 
 def until(driver, condition, timeout=30):
+    """Wait for `condition()` to be true. An AssertionError meanwhile (a page
+    still showing 'loading...' where step_shown wants 'step N') means "not
+    yet", not a failure; on a timeout the condition runs once more, so that
+    its own message says what the page shows."""
+    from selenium.common.exceptions import NoSuchElementException, TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda d: condition())
+
+    waiting = WebDriverWait(driver, timeout, poll_frequency=0.05,
+                            ignored_exceptions=(AssertionError, NoSuchElementException))
+    try:
+        return waiting.until(lambda d: condition())
+    except TimeoutException:
+        assert condition(), f'still false after {timeout} s'
+        return True
 
 
 def step_shown(driver):
