@@ -652,9 +652,16 @@ def _integer(what, value, low, high):
 
 
 def _hidden(value):
-    """Hidden layer sizes from a list of ints or text such as '16,16' ('' for none)."""
+    """Hidden layer sizes from a list of ints or text such as '16,16' ('' for none).
+
+    The same rule as `python -m nn train --hidden`: sizes separated by commas,
+    spaces allowed around them; an empty size ('16,', ',,,') or a space inside
+    one ('1 6') is refused, not read as something else."""
     if isinstance(value, str):
-        parts = [part.strip() for part in value.replace(' ', ',').split(',') if part.strip()]
+        parts = [part.strip() for part in value.split(',')] if value.strip() else []
+        if any(not part or ' ' in part for part in parts):
+            raise SettingsError(f"hidden layers must be sizes separated by commas such as 16,16 "
+                                f"('' for none), got {value[:40]!r}")
     elif isinstance(value, (list, tuple)):
         parts = list(value)
     else:
