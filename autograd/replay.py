@@ -9,9 +9,7 @@ gradient is accumulated in the order `backward()` accumulates it (float
 addition is not associative). How, in `Replay`'s docstring.
 """
 
-import collections
 import functools
-import itertools
 import math
 import operator
 from functools import reduce
@@ -71,15 +69,25 @@ class Replay:
 
         one = constant(1.0)
         position = index.__getitem__
-        operands = [() if node._rule is None
-                    else tuple(map(position, node._prev)) if node._const is None
-                    else tuple(position(x) if isinstance(x, Value) else constant(x)
-                               for x in engine.arguments(node))
-                    for node in order]
+        operands = []
+        for node in order:
+            # `node._prev`, written out from its slots: this runs once per node.
+            b = node._b
+            if node._const is not None:
+                operands.append(tuple(position(x) if isinstance(x, Value) else constant(x)
+                                      for x in engine.arguments(node)))
+            elif b is None:
+                operands.append(() if node._a is None else (position(node._a),))
+            elif node._more:
+                operands.append(tuple(map(position, node._more)))
+            else:
+                operands.append((position(node._a), position(b)))
         numbers = [number for _, number in constants.values()]
         rules = [node._rule for node in order] + [None] * len(numbers)
-        counts = collections.Counter(itertools.chain.from_iterable(operands))
-        uses = [counts[i] for i in range(len(rules))]  # how many times each is an operand
+        uses = [0] * len(rules)  # how many times each is an operand
+        for arguments in operands:
+            for x in arguments:
+                uses[x] += 1
         root = n - 1
 
         # Data slots: inputs, parameters, constants; the computed nodes get theirs per batch.

@@ -232,11 +232,15 @@ class Recording:
         rebuilt_inputs = {leaf: index for index, leaf in enumerate(inputs)}
         parameters = set(self.parameters)
         recorded = {}  # rebuilt node -> the recorded node in its place
+        get = recorded.get
         for index, (old, new) in enumerate(zip(self.order, rebuilt)):
             recorded[new] = old
-            # The common case, quickly: the same operation on the same nodes and constants.
-            if (old._rule is new._rule and old._rule is not None and old._const == new._const
-                    and old._prev == tuple(map(recorded.get, new._prev))):
+            # The common case, quickly: the same operation on the same nodes and
+            # constants. (`_prev` read from its slots: this runs once per node.)
+            a = new._a
+            if (a is not None and old._rule is new._rule and old._a is get(a)
+                    and old._b is get(new._b) and old._const == new._const
+                    and old._more == tuple(map(get, new._more))):
                 continue
             why = _difference(old, new, recorded_inputs, rebuilt_inputs, recorded, parameters)
             if why:
