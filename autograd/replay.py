@@ -56,7 +56,6 @@ class Replay:
     def __init__(self, order, inputs, parameters):
         n = len(order)
         index = dict(zip(order, range(n)))
-        input_set = set(inputs)
         self.inputs, self.parameters = inputs, parameters
 
         # Each node's operands as indices, read from the nodes once. A
@@ -105,7 +104,9 @@ class Replay:
         self.units = [order[i] for i in units]
         self.units_start = len(self.data) - len(units)
         self.root_slot = data_slot[root]
-        grad_slot = self._plan_backward(order, rules, operands, one, data_slot, input_set)
+        input_nodes = {index[leaf] for leaf in inputs if leaf in index}
+        leaves = sorted(input_nodes.union(map(position, parameters)))
+        grad_slot = self._plan_backward(order, rules, operands, one, data_slot, leaves, input_nodes)
         self.input_slots = _gather([grad_slot(index[x]) if x in index else _ZERO for x in inputs])
         self.parameter_slots = _gather([grad_slot(index[p]) for p in parameters])
 
@@ -160,11 +161,12 @@ class Replay:
     # ----------------------------------------------------------------------
     # Backward
 
-    def _plan_backward(self, order, rules, operands, one, data_slot, input_set):
+    def _plan_backward(self, order, rules, operands, one, data_slot, leaves, input_nodes):
         """Sets `self.backward` and `self.grads`; returns a function giving
         the grads slot of each node.
 
-        Walks the nodes as `backward()` does (reversed topological order),
+        `leaves`: the indices of the inputs and parameters, in order;
+        `input_nodes`: those of the inputs, as a set. Walks the nodes as `backward()` does (reversed topological order),
         so the pushes into each node are listed in the order backward() adds
         them: push i into a node is values[i] * grads[i], values naming an
         operand (a node or a constant), grads a gradient. Gradients are named
@@ -202,16 +204,17 @@ class Replay:
                 sums.setdefault((stage[i], len(mine)), []).append(i)
             grad_id[i] = g
             args = operands[i]
-            if rule is ADD or rule is ADD_CONST:  # a.grad += g (and b.grad += g)
-                for x in args:
-                    values[x].append(one)
-                    grads[x].append(g)
-            elif rule is MUL:
+            # The two common rules first: a push costs little, but there is one per edge.
+            if rule is MUL:
                 a, b = args
                 values[a].append(b)  # a.grad += b.data * g
                 grads[a].append(g)
                 values[b].append(a)  # b.grad += a.data * g
                 grads[b].append(g)
+            elif rule is ADD or rule is ADD_CONST:  # a.grad += g (and b.grad += g)
+                for x in args:
+                    values[x].append(one)
+                    grads[x].append(g)
             elif rule is MUL_CONST or rule is EXP:
                 a = args[0]
                 values[a].append(args[1] if rule is MUL_CONST else i)  # c * g, or out.data * g
@@ -229,11 +232,9 @@ class Replay:
 
         # Leaves last: nothing reads their gradients, so they wait for one big batch.
         last = 1 + max(stage)
-        for i, node in enumerate(order):
-            if rules[i] is not None:
-                continue
+        for i in leaves:
             mine = grads[i]
-            if node in input_set and len(mine) == 1 and mine[0] < n and values[i] == ONE:
+            if i in input_nodes and len(mine) == 1 and mine[0] < n and values[i] == ONE:
                 grad_id[i] = mine[0]  # an input's grad starts at 0 too
             else:
                 grad_id[i] = i
@@ -241,7 +242,7 @@ class Replay:
 
         # Slots: 0 holds 0.0 (where a sum starts), 1 the root's 1.0, then each
         # parameter's .grad as the call found it (where its sum starts), then the batches.
-        parameters = [i for i, node in enumerate(order) if rules[i] is None and node not in input_set]
+        parameters = [i for i in leaves if i not in input_nodes]
         start_slot = dict(zip(parameters, range(2, 2 + len(parameters))))
         slot_of = [None] * len(stage)  # grad id -> slot
         slot_of[root] = _ONE_GRAD
@@ -337,38 +338,34 @@ def _find_sums(rules, operands, uses, one):
     arithmetic, so `t + s` continues the chain s as well as `s + t` does;
     association is kept: ((t0 + t1) + t2) + ...
     """
-    adds = {engine.ADD, engine.ADD_CONST}
-    MUL = engine.MUL
-    # An addition used once, by another addition, is a partial sum of that one's chain.
-    partial = [rule in adds and count == 1 for rule, count in zip(rules, uses)]
-    previous = {}  # addition -> the partial sum it continues (None: it starts a chain)
+    ADD, ADD_CONST, MUL = engine.ADD, engine.ADD_CONST, engine.MUL
+    sums = {}
     fused = set()
+    # In topological order a chain's partial sums come before the addition
+    # that continues them, so each addition extends its partial sum's terms in place.
     for i, rule in enumerate(rules):
-        if rule in adds:
-            before = None
-            for x in operands[i]:
-                if partial[x] and before is None:
-                    before = x
-                elif rules[x] is MUL and uses[x] == 1:
-                    fused.add(x)
-            previous[i] = before
-    sums = dict.fromkeys(previous.values())  # inside a chain: None
-    sums.pop(None, None)
-    for i in previous:
-        if i in sums:
+        if rule is not ADD and rule is not ADD_CONST:
             continue
-        terms = []
-        node = i
-        while node is not None:
-            before = previous[node]
-            rest = list(operands[node])
-            if before is not None:
-                rest.remove(before)
-            terms += reversed(rest)
-            node = before
-        terms.reverse()
-        a = [operands[t][0] if t in fused else t for t in terms]
-        b = [operands[t][1] if t in fused else one for t in terms]
+        before = None  # the partial sum this addition continues: an addition used once, here
+        for x in operands[i]:
+            if before is None and uses[x] == 1 and (rules[x] is ADD or rules[x] is ADD_CONST):
+                before = x
+                break
+        if before is None:
+            a, b = [], []
+        else:
+            a, b = sums[before]
+            sums[before] = None  # inside the chain
+        for x in operands[i]:
+            if x == before:
+                continue
+            if rules[x] is MUL and uses[x] == 1:
+                fused.add(x)
+                a.append(operands[x][0])
+                b.append(operands[x][1])
+            else:
+                a.append(x)
+                b.append(one)
         sums[i] = a, b
     return sums, fused
 
