@@ -69,7 +69,7 @@ class Value:
     # than two keeps all of them in `_more` (else it is empty). A tuple of
     # parents would be a second object per node for Python's cyclic garbage
     # collector to count and scan, and that scanning was about half the time
-    # of building a large graph (measured: docs/design.md, "Performance").
+    # of building a large graph (measured: docs/design.md, "The engine in one paragraph").
     __slots__ = ('data', 'grad', 'label', '_a', '_b', '_more', '_rule', '_const')
 
     def __init__(self, data, label=''):
