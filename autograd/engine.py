@@ -93,13 +93,34 @@ class Value:
         label = f', label={self.label!r}' if self.label else ''
         return f'Value(data={self.data!r}, grad={self.grad!r}{label})'
 
+    # The public node API: what every other module reads of a node.
+
     @property
-    def _prev(self):
+    def parents(self):
         """The parents, a tuple in operand order, duplicates kept: `a + a` has two edges."""
         a, b = self._a, self._b
         if b is None:
             return () if a is None else (a,)
         return self._more or (a, b)
+
+    _prev = parents  # micrograd's name for the same tuple
+
+    @property
+    def rule(self):
+        """The `Rule` of the operation that made this node; None for a leaf."""
+        return self._rule
+
+    @property
+    def constant(self):
+        """The numbers among the operands: None, one number (`x * 2`), or for a
+        variadic operation a tuple with None where a Value goes (see `arguments`)."""
+        return self._const
+
+    @property
+    def operands(self):
+        """The operands of the operation, in call order: the parents with the
+        numbers put back in place (see `arguments`); () for a leaf."""
+        return arguments(self) if self._rule is not None else ()
 
     @property
     def _op(self):
@@ -399,6 +420,13 @@ def _node(data, rule, a, b=None, const=None, more=()):
         out._rule = rule
         out._const = const
     return out
+
+
+def make_node(data, rule, parents, constant=None):
+    """A new node with value `data`, made by `rule` from the tuple `parents`
+    (one or more Values) and the number operands `constant` (as the node's
+    `constant` holds them). Under `no_grad` it is a leaf."""
+    return _node_of(data, rule, tuple(parents), constant)
 
 
 def _node_of(data, rule, parents, const=None):
