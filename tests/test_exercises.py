@@ -633,8 +633,7 @@ def test_the_time_limit_works_inside_a_jupyter_kernel(tmp_path):
         '        other = other if isinstance(other, Value) else Value(other)\n'
         '        return Value(self.data * other.data, (self, other))\n'
         '    def backward(self):\n'
-        '        while True:\n'
-        '            pass\n'
+        '        while True: pass\n'  # one line: no line event for a trace function to catch
         'start = time.perf_counter()\n'
         "row = check(Value, ops=['*'], time_limit=0.5)['backward twice']\n"
         'print(row.status, round(time.perf_counter() - start, 1), row.message)'))
@@ -642,3 +641,152 @@ def test_the_time_limit_works_inside_a_jupyter_kernel(tmp_path):
     status, seconds, message = notebook.cells[0].outputs[0].text.strip().split(' ', 2)
     assert status == 'failed' and message == 'still running after 0.5 s, so it was stopped'
     assert float(seconds) < 5
+
+
+# --------------------------------------------------------------------------
+# A learner's code cannot hang the grader or change the interpreter under it.
+# Cases that would hang a grader without a deadline run in a child Python with
+# a timeout of its own, so that a regression fails instead of hanging the suite.
+
+ONE_LINE_LOOP = '''
+import threading, time
+from autograd.exercises import check
+
+class Value:
+    def __init__(self, data, _children=()):
+        self.data, self.grad, self._prev, self._backward = data, 0.0, tuple(_children), lambda: None
+    def __repr__(self):
+        return f'Value(data={self.data})'
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data * other.data, (self, other))
+    def backward(self):
+        while True: pass
+'''
+
+
+def run_child(script, seconds=60):
+    """The child's stdout lines; a child that outlives `seconds` fails the test."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    environment = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    try:
+        done = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
+                              timeout=seconds, env=environment)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f'the grader was still running after {seconds} s')
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_a_one_line_endless_loop_is_stopped_and_leaves_no_thread_behind():
+    lines = run_child(ONE_LINE_LOOP + '''
+start = time.perf_counter()
+report = check(Value, ops=['*'], time_limit=0.5)
+print(round(time.perf_counter() - start, 1))
+for name in ('backward twice', 'grads add up'):
+    print(report[name].status, report[name].message)
+cpu = time.process_time()
+time.sleep(0.5)
+print(threading.active_count(), round(time.process_time() - cpu, 2))
+''')
+    assert lines[1:3] == ['failed still running after 0.5 s, so it was stopped'] * 2, lines
+    threads, cpu_seconds = lines[3].split()
+    assert threads == '1' and float(cpu_seconds) < 0.05, lines  # no loop left running
+    assert float(lines[0]) < 2 * 0.5 + 3, lines  # two checks of half a second, and slack
+
+
+def test_a_loop_that_swallows_the_interruption_is_reported_and_the_rest_not_run():
+    lines = run_child(ONE_LINE_LOOP + '''
+def swallowing_backward(self):
+    while True:
+        try:
+            while True:
+                self.grad = 1.0
+        except BaseException:
+            pass
+
+Value.backward = swallowing_backward
+start = time.perf_counter()
+report = check(Value, ops=['*'], time_limit=0.3)
+print(round(time.perf_counter() - start, 1))
+for name in ('backward twice', 'grads add up'):
+    print(report[name].status, report[name].message)
+''')
+    assert float(lines[0]) < 0.3 + 1 + 3, lines  # the limit, a second of grace, and slack
+    assert lines[1].startswith('failed still running after 0.3 s, and it could not be stopped: it keeps running '
+                               'in the background'), lines
+    assert lines[2] == "to do not run: 'backward twice' is still running", lines
+
+
+def test_an_interrupt_while_waiting_stops_the_learner_code_too():
+    lines = run_child(ONE_LINE_LOOP + '''
+import os, signal
+threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+start = time.perf_counter()
+try:
+    check(Value, ops=['*'], time_limit=30)
+except KeyboardInterrupt:
+    print('interrupted', round(time.perf_counter() - start, 1))
+cpu = time.process_time()
+time.sleep(0.5)
+print(round(time.process_time() - cpu, 2))  # a loop left running uses the CPU it gets
+''')
+    assert lines[0].startswith('interrupted') and float(lines[0].split()[1]) < 3, lines
+    assert float(lines[1]) < 0.05, lines
+
+
+def test_the_interpreter_state_a_learner_changes_is_put_back():
+    import threading
+
+    def learner_tracer(frame, event, arg):
+        return None
+
+    class ChangesEverything(Reference):
+        def backward(self):
+            sys.setrecursionlimit(10 ** 6)
+            threading.settrace(learner_tracer)
+            threading.setprofile(learner_tracer)
+            sys.settrace(learner_tracer)
+            sys.setprofile(learner_tracer)
+            super().backward()
+
+    found = (sys.getrecursionlimit(), sys.gettrace(), sys.getprofile(), threading.gettrace(),
+             threading.getprofile())
+    try:
+        report = check(ChangesEverything)
+        after = (sys.getrecursionlimit(), sys.gettrace(), sys.getprofile(), threading.gettrace(),
+                 threading.getprofile())
+    finally:
+        sys.setrecursionlimit(found[0])
+        threading.settrace(found[3])
+        threading.setprofile(found[4])
+    assert report.ok, report
+    assert after == found
+
+
+@pytest.mark.parametrize('time_limit, error, words', [
+    (math.nan, ValueError, 'check: time_limit must be a finite number, got nan'),
+    (math.inf, ValueError, 'check: time_limit must be a finite number, got inf'),
+    (-1, ValueError, 'check: time_limit must be > 0, got -1.0'),
+    (0, ValueError, 'check: time_limit must be > 0, got 0.0'),
+    ('3', TypeError, "check: time_limit must be a number, got str '3'"),
+    (None, TypeError, 'check: time_limit must be a number, got NoneType None'),
+    (True, TypeError, 'check: time_limit must be a number, got bool True'),
+])
+def test_a_time_limit_that_is_not_a_positive_finite_number_is_refused(time_limit, error, words):
+    with pytest.raises(error) as raised:
+        check(Reference, time_limit=time_limit)
+    assert str(raised.value) == words
+
+
+def test_the_class_and_the_operations_are_checked_before_grading():
+    with pytest.raises(TypeError, match=r'check: pass your Value class itself, as in check\(Value\), got '
+                                        r'Reference Value\(data=2.0\)'):
+        check(Reference(2.0))
+    with pytest.raises(TypeError, match=r"check: ops must be a list of operation keys such as \['\+', '\*'\], "
+                                        r'got int 5'):
+        check(Reference, ops=5)
+    assert [row.name for row in check(Reference, ops='**')][:2] == ['construction, repr', 'x ** n']
