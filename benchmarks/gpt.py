@@ -58,6 +58,7 @@ try:
 except ImportError as error:
     raise SystemExit(f'bench: cannot import the project ({error}); run  pip install -e .') from None
 import microgpt
+from targets import print_targets  # noqa: E402 (benchmarks/targets.py, beside this file)
 
 SEED = 0
 
@@ -231,10 +232,9 @@ def main(argv=None):
     if end_to_end is not None:
         ratio = 1000 * reference / end_to_end
         targets.insert(2, ('1,000 steps with every trace vs reference', '>= 5x', ratio, ratio >= 5))
-    print('\ntargets (issue 13):')
-    for what, goal, measured, met in targets:
-        shown = f'{measured:.0f}' if goal.startswith('<=') else f'{measured:.1f}x'
-        print(f'  {what:<44}{goal:<10}{shown:>8}   {"met" if met else "MISSED"}')
+    print()
+    print_targets('the GPT step', [(what, goal, f'{measured:.0f}' if goal.startswith('<=') else f'{measured:.1f}x', met)
+                                   for what, goal, measured, met in targets], width=44)
     if not traced:
         print('  (no autograd.trace in this engine: the traced targets are not measured)')
     print(f'\ntotal benchmark time {time.perf_counter() - started:.0f} s')

@@ -13,8 +13,8 @@ least 5 on the 2-core machine.
 
 Also timed, one by one: a training step alone, the parts of a state (the
 decision boundary, the selected point's graph, the parameter table), the
-JSON sent to the page, and the 60 x 60 boundary computed both ways the
-issue allows (numpy matrix form, and the engine under no_grad).
+JSON sent to the page, and the 60 x 60 boundary computed both ways (numpy
+matrix form, and the engine under no_grad).
 """
 
 import argparse
