@@ -17,16 +17,28 @@ Why sources in .py files: they diff and review like code, and an executed
 
 Exercises: a code cell whose first line reads `# Exercise NAME: ...` is for
 the learner to complete. Its answer is the cell of the same NAME in
-`notebooks/solutions/<same file name>`. The notebook runs with the answers
-in place (so every build proves the course works end to end) and is saved
-with the exercise cells as the learner should see them, above the outputs
-the answers produce.
+`notebooks/solutions/<same file name>`. The notebook runs first with the
+answers in place (so every build proves the course works end to end), then
+as the learner gets it, and is saved from that second run: a check shows its
+rows as to do, and a cell that fails without the answers is saved with no
+output. Nothing the answers print is ever shown under a cell the learner has
+not written.
+
+A rebuild with no change to the sources leaves the files as they were:
+cell ids come from the cells' contents, run timestamps are not recorded, and
+an interactive widget (whose model ids are random and which no static viewer
+can draw) is saved as a static rendering of what it showed (see
+`static_widget`). Figures measured in time differ from run to run; a
+notebook whose new outputs differ from the saved ones only in such figures
+is not rewritten (see `same_but_timings`).
 """
 
-import copy
-import re
-
 import argparse
+import copy
+import hashlib
+import html
+import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -133,8 +145,9 @@ def kernel_manager():
     return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[]))
 
 
-def execute(notebook, working_dir, timeout=CELL_TIMEOUT_SECONDS):
-    """Run every cell in order in a fresh kernel; raises on the first failing cell.
+def execute(notebook, working_dir, timeout=CELL_TIMEOUT_SECONDS, allow_errors=False):
+    """Run every cell in order in a fresh kernel; raises on the first failing cell,
+    unless `allow_errors`, which runs every cell and keeps the errors as outputs.
 
     Returns the wall time in seconds. The notebook is filled in place.
     """
@@ -146,6 +159,8 @@ def execute(notebook, working_dir, timeout=CELL_TIMEOUT_SECONDS):
         km=manager,
         timeout=timeout,
         kernel_name=KERNEL_NAME,
+        allow_errors=allow_errors,
+        record_timing=False,  # per-cell timestamps would change every file on every run
         resources={'metadata': {'path': str(working_dir)}},
     )
     start = time.perf_counter()
@@ -194,11 +209,133 @@ def build(source):
         seconds = execute(solved, NOTEBOOK_DIR)
     except Exception as error:
         raise BuildError(f'{source.stem} failed {describe_failure(solved, error)}') from error
-    # Save the exercises as written, with what the answers printed below them.
-    for cell, ran in zip(notebook.cells, solved.cells):
-        ran.source = cell.source
-    nbformat.write(solved, notebook_path(source))
+    if solved is not notebook:
+        # What the learner sees: the notebook as written, run. A cell that
+        # needs an answer fails here and is saved with no output.
+        try:
+            seconds += execute(notebook, NOTEBOOK_DIR, allow_errors=True)
+        except Exception as error:
+            raise BuildError(f'{source.stem} (as the learner gets it) failed '
+                             f'{describe_failure(notebook, error)}') from error
+        for cell in notebook.cells:
+            if any(output.get('output_type') == 'error' for output in cell.get('outputs', [])):
+                cell.outputs = []
+    settle(notebook)
+    path = notebook_path(source)
+    text = nbformat.writes(notebook)
+    text += '' if text.endswith('\n') else '\n'  # as nbformat.write ends a file
+    if not (path.exists() and same_but_timings(path.read_text(encoding='utf-8'), text)):
+        partial = path.with_name(f'.{path.name}.partial')  # a stopped build leaves the old file whole
+        partial.write_text(text, encoding='utf-8')
+        partial.replace(path)
     return seconds
+
+
+# --------------------------------------------------------------------------
+# Saving the same bytes for the same sources
+
+
+def settle(notebook):
+    """Make an executed notebook's file depend only on its cells and outputs:
+    ids from the cells' contents, no run timestamps, interactive widgets
+    replaced by static renderings, no kernel version."""
+    widgets = notebook.metadata.pop('widgets', {})
+    models = widgets.get('application/vnd.jupyter.widget-state+json', {}).get('state', {})
+    seen = {}
+    for cell in notebook.cells:
+        cell.metadata.pop('execution', None)
+        digest = hashlib.sha1(f'{cell.cell_type}\0{cell.source}'.encode('utf-8')).hexdigest()[:12]
+        seen[digest] = seen.get(digest, 0) + 1
+        cell.id = digest if seen[digest] == 1 else f'{digest}-{seen[digest]}'  # a repeated cell
+        for output in cell.get('outputs', []):
+            view = output.get('data', {}).get(WIDGET_VIEW)
+            if view is not None:
+                output['data'] = static_widget(view.get('model_id'), models)
+    notebook.metadata.get('language_info', {}).pop('version', None)
+    return notebook
+
+
+WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
+
+
+def static_widget(model_id, models):
+    """The output data that stands for a widget in a saved notebook, from the
+    widget's last state: a progress bar as its final text ('training: 100%
+    100/100', without the timings beside it); anything else as the HTML it
+    showed, under a line naming its controls, which work once the cell runs."""
+    parts = []
+
+    def walk(identifier):
+        model = models.get(identifier)
+        if model is None:
+            return
+        parts.append((model.get('model_name', ''), model.get('state', {})))
+        for child in model.get('state', {}).get('children', []):
+            walk(str(child).removeprefix('IPY_MODEL_'))
+
+    walk(model_id)
+    names = [name for name, _ in parts]
+    progress = [state for name, state in parts if name.endswith('ProgressModel')]
+    shown = [state.get('value', '') for name, state in parts if name == 'HTMLModel']
+    if progress:
+        label = _plain_text(shown[0]) if shown else ''
+        done, total = progress[0].get('value', 0), progress[0].get('max', 0)
+        return {'text/plain': f'{label} {done:g}/{total:g}'.strip()}
+    controls = []
+    for name, state in parts:
+        if name == 'PlayModel':
+            controls.append('play')
+        elif name == 'ButtonModel':
+            controls.append(state.get('description') or 'a button')
+        elif name.endswith('SliderModel'):
+            controls.append(f"a {state.get('description') or 'value'} slider")
+    if not names:
+        note = 'An interactive widget: run the cell in Jupyter to see it.'
+    elif controls:
+        note = f'Interactive in Jupyter ({", ".join(controls)}): run the cell to use the controls. As it first showed:'
+    else:
+        note = 'Interactive in Jupyter: run the cell to use it. As it first showed:'
+    data = {'text/plain': note.removesuffix(' As it first showed:')}
+    if shown:
+        data['text/html'] = f'<p><em>{html.escape(note)}</em></p>\n' + '\n'.join(shown)
+    return data
+
+
+def _plain_text(fragment):
+    """'training: 100%' from an HTML fragment: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r'<[^>]*>', '', fragment)).strip()
+
+
+# A figure measured in time: '7.70 s', '12 ms', '3.5 us', '12.29step/s', '[00:07<00:00'.
+TIMING = re.compile(r'\d+(?:\.\d+)?(?:e[-+]?\d+)?\s*(?:s|ms|us|µs|ns|steps?/s|it/s)\b|\d\d:\d\d(?::\d\d)?')
+
+
+def same_but_timings(saved, built):
+    """Whether two notebook files differ at most in figures measured in time
+    in their text outputs (sources, metadata and images must match exactly)."""
+    def masked(text):
+        try:
+            cells = json.loads(text)['cells']
+        except (ValueError, KeyError, TypeError):
+            return None
+        return [{**cell, 'outputs': [_masked_output(output) for output in cell.get('outputs', [])]}
+                for cell in cells]
+
+    return saved == built or (masked(saved) is not None and masked(saved) == masked(built))
+
+
+def _masked_output(output):
+    """The output with every timing in its text replaced by '#'."""
+    def mask(text):
+        return TIMING.sub('#', ''.join(text) if isinstance(text, list) else str(text))
+
+    output = dict(output)
+    if 'text' in output:
+        output['text'] = mask(output['text'])
+    if 'data' in output:
+        output['data'] = {kind: mask(value) if kind in ('text/plain', 'text/html') else value
+                          for kind, value in output['data'].items()}
+    return output
 
 
 def describe_failure(notebook, error):

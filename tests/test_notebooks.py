@@ -10,6 +10,7 @@ code-hosting site.
 
 import copy
 import importlib.util
+import re
 import sys
 import time
 from pathlib import Path
@@ -54,7 +55,10 @@ def test_committed_notebook_keeps_outputs_of_an_in_order_run(source):
     assert [cell.execution_count for cell in code_cells] == list(range(1, len(code_cells) + 1))
     errors = [output for cell in code_cells for output in cell.outputs if output.output_type == 'error']
     assert errors == []
-    assert sum(len(cell.outputs) for cell in code_cells) >= len(code_cells) // 2, 'outputs were stripped'
+    if not any(build.exercise_name(cell.source) for cell in code_cells):
+        # (a notebook with exercises keeps only what runs without the answers:
+        # test_committed_exercise_notebook_shows_no_output_of_the_answers)
+        assert sum(len(cell.outputs) for cell in code_cells) >= len(code_cells) // 2, 'outputs were stripped'
     assert notebook.metadata.kernelspec.name == build.KERNEL_NAME
 
 
@@ -184,17 +188,176 @@ def test_an_exercise_without_an_answer_stops_the_build(tmp_path, monkeypatch):
         build.with_solutions(build.make_notebook(source), source)
 
 
-def test_a_built_notebook_shows_the_exercise_above_the_answers_output(tmp_path, monkeypatch):
+def test_a_built_notebook_shows_what_the_learner_sees_never_the_answers_output(tmp_path, monkeypatch):
     for folder in ('src', 'solutions'):
         (tmp_path / folder).mkdir()
-    (tmp_path / 'src' / '01_tiny.py').write_text('# %%\n# Exercise six: a number\nx = ...\n# %%\nx\n')
-    (tmp_path / 'solutions' / '01_tiny.py').write_text('# %%\n# Exercise six: a number\nx = 6\nprint(x * 7)\n')
+    (tmp_path / 'src' / '01_tiny.py').write_text(
+        '# %%\n# Exercise six: a function\ndef six():\n    raise NotImplementedError\n'
+        '# %%\nsix() * 7\n# %%\nprint("the same either way")\n')
+    (tmp_path / 'solutions' / '01_tiny.py').write_text(
+        '# %%\n# Exercise six: a function\ndef six():\n    return 6\nprint("answered")\n')
     monkeypatch.setattr(build, 'SOURCE_DIR', tmp_path / 'src')
     monkeypatch.setattr(build, 'SOLUTION_DIR', tmp_path / 'solutions')
     monkeypatch.setattr(build, 'NOTEBOOK_DIR', tmp_path)
     assert build.main([]) == 0
     notebook = nbformat.read(tmp_path / '01_tiny.ipynb', as_version=4)
-    assert [cell.source for cell in notebook.cells] == ['# Exercise six: a number\nx = ...', 'x']
-    assert notebook.cells[0].outputs[0].text == '42\n'
-    assert notebook.cells[1].outputs[0]['data']['text/plain'] == '6'
+    assert [cell.source for cell in notebook.cells] == [
+        '# Exercise six: a function\ndef six():\n    raise NotImplementedError', 'six() * 7',
+        'print("the same either way")']
+    assert [cell.execution_count for cell in notebook.cells] == [1, 2, 3]
+    assert notebook.cells[0].outputs == []  # not the answer's 'answered'
+    assert notebook.cells[1].outputs == []  # not the answer's 42, and not the skeleton's error
+    assert notebook.cells[2].outputs[0].text == 'the same either way\n'
     assert build.main(['--check']) == 0
+    # The answers must still make the notebook run: a wrong answer stops the build.
+    (tmp_path / 'solutions' / '01_tiny.py').write_text('# %%\n# Exercise six: a function\ndef six():\n    return 1 / 0\n')
+    with pytest.raises(build.BuildError, match="in the cell starting 'six\\(\\) \\* 7': ZeroDivisionError"):
+        build.build(tmp_path / 'src' / '01_tiny.py')
+
+
+# --------------------------------------------------------------------------
+# A rebuild with unchanged sources leaves the files as they were
+
+
+def executed_like_nbclient(sources):
+    """A notebook as an executed one arrives: random cell ids, per-cell timestamps."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata.update(build.KERNEL_METADATA)
+    notebook.metadata['language_info'] = {'name': 'python', 'version': '3.11.7', 'file_extension': '.py'}
+    for source in sources:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata['execution'] = {'iopub.status.busy': time.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}
+        notebook.cells.append(cell)
+    notebook.cells.append(nbformat.v4.new_markdown_cell('# prose'))
+    return notebook
+
+
+def test_settle_gives_cells_ids_from_their_contents_and_drops_what_changes_per_run():
+    sources = ['x = 1', 'print(x)', 'x = 1']  # a repeated cell still gets its own id
+    first, second = (build.settle(executed_like_nbclient(sources)) for _ in range(2))
+    assert [cell.id for cell in first.cells] == [cell.id for cell in second.cells]
+    ids = [cell.id for cell in first.cells]
+    assert len(set(ids)) == len(ids) == 4
+    assert all(re.fullmatch(r'[a-zA-Z0-9_-]{1,64}', cell_id) for cell_id in ids)
+    assert ids[0] != ids[1] and ids[2] == ids[0] + '-2'
+    assert all('execution' not in cell.metadata for cell in first.cells)
+    assert first.metadata.language_info == {'name': 'python', 'file_extension': '.py'}
+    nbformat.validate(first)
+    changed = [cell.id for cell in build.settle(executed_like_nbclient(['x = 1', 'print(x + 1)', 'x = 1'])).cells]
+    assert changed[1] != ids[1] and changed[:1] + changed[2:] == ids[:1] + ids[2:]  # an edit moves its own id only
+
+
+def widget_state(models):
+    return {'application/vnd.jupyter.widget-state+json': {'state': {
+        model_id: {'model_name': name, 'state': state} for model_id, (name, state) in models.items()}}}
+
+
+def test_a_stepper_widget_is_saved_as_the_frame_it_showed_and_its_controls_named():
+    notebook = executed_like_nbclient(['stepper(o)'])
+    notebook.metadata['widgets'] = widget_state({
+        'a1': ('VBoxModel', {'children': ['IPY_MODEL_b2', 'IPY_MODEL_c3']}),
+        'b2': ('HBoxModel', {'children': ['IPY_MODEL_d4', 'IPY_MODEL_e5', 'IPY_MODEL_f6', 'IPY_MODEL_g7']}),
+        'd4': ('PlayModel', {'value': 0}),
+        'e5': ('ButtonModel', {'description': 'prev'}),
+        'f6': ('ButtonModel', {'description': 'next'}),
+        'g7': ('IntSliderModel', {'description': 'frame'}),
+        'c3': ('HTMLModel', {'value': '<pre>o.grad = 1</pre><svg><text>o</text></svg>'}),
+    })
+    notebook.cells[0].outputs = [nbformat.v4.new_output('display_data', data={
+        build.WIDGET_VIEW: {'model_id': 'a1', 'version_major': 2, 'version_minor': 0},
+        'text/plain': "VBox(children=(HBox(children=(Play(value=0, description='play'...)"})]
+    build.settle(notebook)
+    data = notebook.cells[0].outputs[0].data
+    assert set(data) == {'text/plain', 'text/html'}
+    assert data['text/plain'] == ('Interactive in Jupyter (play, prev, next, a frame slider): '
+                                  'run the cell to use the controls.')
+    assert data['text/html'].endswith('</em></p>\n<pre>o.grad = 1</pre><svg><text>o</text></svg>')
+    assert 'widgets' not in notebook.metadata
+    nbformat.validate(notebook)
+
+
+def test_a_progress_bar_widget_is_saved_as_its_final_text_without_timings():
+    notebook = executed_like_nbclient(['nn.fit(model, X, y)'])
+    notebook.metadata['widgets'] = widget_state({
+        'bar': ('HBoxModel', {'children': ['IPY_MODEL_left', 'IPY_MODEL_progress', 'IPY_MODEL_right']}),
+        'left': ('HTMLModel', {'value': 'training: 100%'}),
+        'progress': ('FloatProgressModel', {'value': 100, 'max': 100}),
+        'right': ('HTMLModel', {'value': ' 100/100 [00:07&lt;00:00, 12.29step/s, loss=0.0133]'}),
+    })
+    notebook.cells[0].outputs = [nbformat.v4.new_output('display_data', data={
+        build.WIDGET_VIEW: {'model_id': 'bar', 'version_major': 2, 'version_minor': 0},
+        'text/plain': 'training:   0%|          | 0/100 [00:00<?, ?step/s]'})]
+    build.settle(notebook)
+    assert notebook.cells[0].outputs[0].data == {'text/plain': 'training: 100% 100/100'}
+
+
+def test_outputs_that_differ_only_in_timings_count_as_the_same():
+    def saved(text, image='iVBORw0KGgo='):
+        notebook = executed_like_nbclient(['run()'])
+        notebook.cells[0].outputs = [nbformat.v4.new_output('stream', name='stdout', text=text),
+                                     nbformat.v4.new_output('display_data', data={'image/png': image})]
+        return nbformat.writes(build.settle(notebook))
+
+    before = saved('trained in 7.70 s (12.29 steps/s); a step 41 ms, 00:07 in all; loss 0.0133\n')
+    assert build.same_but_timings(before, saved('trained in 9.1 s (10 steps/s); a step 38 ms, 00:09 in all; '
+                                                'loss 0.0133\n'))
+    assert not build.same_but_timings(before, saved('trained in 7.70 s (12.29 steps/s); a step 41 ms, '
+                                                    '00:07 in all; loss 0.0134\n'))
+    assert not build.same_but_timings(before, saved('trained in 7.70 s (12.29 steps/s); a step 41 ms, '
+                                                    '00:07 in all; loss 0.0133\n', image='iVBORw0KGgp='))
+
+
+def test_building_twice_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    (tmp_path / 'src').mkdir()
+    source = tmp_path / 'src' / '01_tiny.py'
+    source.write_text('# %% [markdown]\n# Timed.\n# %%\nimport time\nstart = time.perf_counter()\n'
+                      'print(f"6 * 7 = {6 * 7} in {(time.perf_counter() - start) * 1e6:.3f} us")\n')
+    monkeypatch.setattr(build, 'SOURCE_DIR', tmp_path / 'src')
+    monkeypatch.setattr(build, 'NOTEBOOK_DIR', tmp_path)
+    path = tmp_path / '01_tiny.ipynb'
+    assert build.main([]) == 0
+    first = path.read_bytes()
+    assert build.main([]) == 0
+    assert path.read_bytes() == first  # same ids, no timestamps; only the timing differed, so not rewritten
+    source.write_text(source.read_text().replace('6 * 7', '6 * 8'))
+    assert build.main([]) == 0
+    assert path.read_bytes() != first and '6 * 8 = 48' in path.read_text()
+
+
+# --------------------------------------------------------------------------
+# What the committed notebooks show
+
+
+RAW_WIDGET_TEXT = re.compile(r'^(?:VBox|HBox|Box|Output|HTML|Play|Button|IntSlider)\(|\|\s*\d+/\d+ \[|\d+%\|')
+
+
+@pytest.mark.parametrize('source', SOURCES, ids=lambda s: s.stem)
+def test_committed_notebook_is_settled_and_shows_no_raw_widget(source):
+    text = build.notebook_path(source).read_text(encoding='utf-8')
+    notebook = nbformat.reads(text, as_version=4)
+    assert 'widgets' not in notebook.metadata
+    assert 'version' not in notebook.metadata.get('language_info', {})
+    assert text == nbformat.writes(build.settle(copy.deepcopy(notebook))) + '\n'  # ids as settle gives them
+    for cell in notebook.cells:
+        assert 'execution' not in cell.metadata
+        for output in cell.get('outputs', []):
+            assert build.WIDGET_VIEW not in output.get('data', {})
+            shown = output.get('text') or output.get('data', {}).get('text/plain', '')
+            assert not RAW_WIDGET_TEXT.search(shown), shown
+
+
+def test_committed_exercise_notebook_shows_no_output_of_the_answers():
+    """Notebook 07 as committed is the learner's: every check lists its rows as
+    to do (nothing written yet), and no exercise cell has an output."""
+    source = SOURCES[-1]
+    notebook = nbformat.read(build.notebook_path(source), as_version=4)
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == 'code']
+    for cell in code_cells:
+        if build.exercise_name(cell.source):
+            assert cell.outputs == [], cell.source.splitlines()[0]
+    reports = [line for cell in code_cells for output in cell.outputs
+               for line in (output.get('text') or output.get('data', {}).get('text/plain', '')).splitlines()
+               if line.startswith('check(Value): ')]
+    assert len(reports) >= 6, reports  # one per step's check at least
+    for report in reports:
+        assert re.fullmatch(r'check\(Value\): 0 passed, 0 failed, \d+ to do', report), report

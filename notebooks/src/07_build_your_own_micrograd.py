@@ -16,8 +16,8 @@
 #   (`Value.__add__ = __add__`), so each step is its own cell. If you re-run the first
 #   exercise cell, which makes a new `Value` class, run the ones below it again too.
 # * The answers are in `notebooks/solutions/07_build_your_own_micrograd.py`. The outputs
-#   saved in this notebook were made with those answers filled in: they show what you should
-#   see when your code is right.
+#   saved in this notebook are what it shows before you write anything: each check lists its
+#   rows as **to do**, and the cells that need your code have no output until you run them.
 
 # %%
 import math
