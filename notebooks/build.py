@@ -247,12 +247,44 @@ def settle(notebook):
         digest = hashlib.sha1(f'{cell.cell_type}\0{cell.source}'.encode('utf-8')).hexdigest()[:12]
         seen[digest] = seen.get(digest, 0) + 1
         cell.id = digest if seen[digest] == 1 else f'{digest}-{seen[digest]}'  # a repeated cell
-        for output in cell.get('outputs', []):
-            view = output.get('data', {}).get(WIDGET_VIEW)
-            if view is not None:
-                output['data'] = static_widget(view.get('model_id'), models)
+        if cell.cell_type == 'code':
+            cell.outputs = [_settled_output(output, models) for output in _joined_streams(cell.outputs)]
     notebook.metadata.get('language_info', {}).pop('version', None)
     return notebook
+
+
+def _joined_streams(outputs):
+    """Consecutive prints to one stream as one output: how the kernel splits
+    them into messages depends on timing."""
+    joined = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (output.get('output_type') == 'stream' and previous is not None
+                and previous.get('output_type') == 'stream' and previous.get('name') == output.get('name')):
+            previous['text'] = _text(previous['text']) + _text(output['text'])
+        else:
+            joined.append(output)
+    return joined
+
+
+def _settled_output(output, models):
+    """The output with a widget replaced by its static rendering and no
+    memory addresses in its text ('<Drawing at 0x7fd6...>' changes every run)."""
+    view = output.get('data', {}).get(WIDGET_VIEW)
+    if view is not None:
+        output['data'] = static_widget(view.get('model_id'), models)
+    if 'text' in output:
+        output['text'] = ADDRESS.sub('>', _text(output['text']))
+    if 'text/plain' in output.get('data', {}):
+        output['data']['text/plain'] = ADDRESS.sub('>', _text(output['data']['text/plain']))
+    return output
+
+
+def _text(text):
+    return ''.join(text) if isinstance(text, list) else text
+
+
+ADDRESS = re.compile(r' (?:object )?at 0x[0-9a-fA-F]+>')
 
 
 WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
@@ -306,8 +338,10 @@ def _plain_text(fragment):
     return html.unescape(re.sub(r'<[^>]*>', '', fragment)).strip()
 
 
-# A figure measured in time: '7.70 s', '12 ms', '3.5 us', '12.29step/s', '[00:07<00:00'.
-TIMING = re.compile(r'\d+(?:\.\d+)?(?:e[-+]?\d+)?\s*(?:s|ms|us|µs|ns|steps?/s|it/s)\b|\d\d:\d\d(?::\d\d)?')
+# A figure measured in time, or a ratio of two ('7.70 s', '12 ms', '3.5 us',
+# '12.29step/s', '00:07', '5460x'). A ratio that is not a timing is masked
+# too: a change in it alone does not rewrite the notebook (it is rare here).
+TIMING = re.compile(r'\d+(?:\.\d+)?(?:e[-+]?\d+)?\s*(?:s|ms|us|µs|ns|steps?/s|it/s|x)\b|\d\d:\d\d(?::\d\d)?')
 
 
 def same_but_timings(saved, built):

@@ -247,6 +247,22 @@ def test_settle_gives_cells_ids_from_their_contents_and_drops_what_changes_per_r
     assert changed[1] != ids[1] and changed[:1] + changed[2:] == ids[:1] + ids[2:]  # an edit moves its own id only
 
 
+def test_settle_joins_a_streams_pieces_and_drops_memory_addresses():
+    notebook = executed_like_nbclient(['print("C =", c); draw(c)'])
+    notebook.cells[0].outputs = [
+        nbformat.v4.new_output('stream', name='stdout', text='C ='),
+        nbformat.v4.new_output('stream', name='stdout', text=' 0.51\n'),
+        nbformat.v4.new_output('stream', name='stderr', text='warning\n'),
+        nbformat.v4.new_output('stream', name='stdout', text='<Drawing object at 0x7fd625f727d0>\n'),
+        nbformat.v4.new_output('display_data', data={'image/svg+xml': '<svg/>',
+                                                     'text/plain': '<autograd.draw.Drawing at 0x7f5dff5a90d0>'}),
+    ]
+    outputs = build.settle(notebook).cells[0].outputs
+    assert [(output.get('name'), output.get('text')) for output in outputs[:3]] == [
+        ('stdout', 'C = 0.51\n'), ('stderr', 'warning\n'), ('stdout', '<Drawing>\n')]
+    assert outputs[3].data == {'image/svg+xml': '<svg/>', 'text/plain': '<autograd.draw.Drawing>'}
+
+
 def widget_state(models):
     return {'application/vnd.jupyter.widget-state+json': {'state': {
         model_id: {'model_name': name, 'state': state} for model_id, (name, state) in models.items()}}}
@@ -301,6 +317,8 @@ def test_outputs_that_differ_only_in_timings_count_as_the_same():
     before = saved('trained in 7.70 s (12.29 steps/s); a step 41 ms, 00:07 in all; loss 0.0133\n')
     assert build.same_but_timings(before, saved('trained in 9.1 s (10 steps/s); a step 38 ms, 00:09 in all; '
                                                 'loss 0.0133\n'))
+    assert build.same_but_timings(saved('replay: 5460x as fast, 3401 ns per node\n'),
+                                  saved('replay: 4873x as fast, 5313 ns per node\n'))
     assert not build.same_but_timings(before, saved('trained in 7.70 s (12.29 steps/s); a step 41 ms, '
                                                     '00:07 in all; loss 0.0134\n'))
     assert not build.same_but_timings(before, saved('trained in 7.70 s (12.29 steps/s); a step 41 ms, '
