@@ -24,13 +24,15 @@ rows as to do, and a cell that fails without the answers is saved with no
 output. Nothing the answers print is ever shown under a cell the learner has
 not written.
 
-A rebuild with no change to the sources leaves the files as they were:
-cell ids come from the cells' contents, run timestamps are not recorded, and
-an interactive widget (whose model ids are random and which no static viewer
-can draw) is saved as a static rendering of what it showed (see
-`static_widget`). Figures measured in time differ from run to run; a
-notebook whose new outputs differ from the saved ones only in such figures
-is not rewritten (see `same_but_timings`).
+A rebuild with no change to the sources leaves the files as they were
+(`settle`): cell ids come from the cells' contents, run timestamps are not
+recorded, memory addresses are dropped from reprs, a stream's pieces are
+joined, and an interactive widget (whose model ids are random and which no
+static viewer can draw) is saved as a static rendering of what it showed
+(`static_widget`). Figures measured in time differ from run to run: a
+notebook whose new text outputs differ from the saved ones only in such
+figures is not rewritten (`same_but_timings`); a plot of timings (notebook
+05's) is an image, compared exactly, so that notebook is rewritten.
 """
 
 import argparse
@@ -226,8 +228,11 @@ def build(source):
     text += '' if text.endswith('\n') else '\n'  # as nbformat.write ends a file
     if not (path.exists() and same_but_timings(path.read_text(encoding='utf-8'), text)):
         partial = path.with_name(f'.{path.name}.partial')  # a stopped build leaves the old file whole
-        partial.write_text(text, encoding='utf-8')
-        partial.replace(path)
+        try:
+            partial.write_text(text, encoding='utf-8')
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
     return seconds
 
 
