@@ -280,13 +280,15 @@ def _fail(prog, message):
     print(f'{prog}: error: {text}', file=sys.stderr)
 
 
-# The files a run writes into its folder, as one set (see nn.train.output_folder).
+# The files a run writes into its folder, as one set (see nn.run_folder.output_folder).
 GPT_OUTPUTS = ('model.json', 'loss.png')
 OUTPUTS = ('model.json', 'decision_boundary.png', 'loss.png', 'graph.svg')
 
 
 def _train(args):
     import nn
+    from nn.memory import TooLargeError, check_fits, estimate
+    from nn.run_folder import output_folder
 
     if args.classes is not None and args.classes < 2:
         raise UsageError(f'--classes must be at least 2, got {args.classes}')
@@ -303,12 +305,12 @@ def _train(args):
         classes = nn.datasets.class_count(args.dataset, args.classes, n=args.n)
         loss = nn.losses.for_classes(args.loss, classes)
         sizes = [2, *args.hidden, nn.losses.num_outputs(loss, classes)]
-        work = nn.train.check_fits(None, nn.train.estimate(
+        work = check_fits(None, estimate(
             sizes, args.batch_size or args.n, points=args.n,
             traced=nn.train.replays(loss, args.batch_size)))
         X, y = nn.datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed,
                                 classes=args.classes)
-    except nn.train.TooLargeError as error:
+    except TooLargeError as error:
         raise UsageError(f'{error}; use smaller --hidden, --n, --batch-size or --classes') from None
     except ValueError as error:  # options that do not go together
         raise UsageError(str(error)) from None
@@ -322,7 +324,7 @@ def _train(args):
     # The files are written into a hidden folder inside `folder` and moved in
     # as one set at the end: a run stopped at any point leaves the old set
     # whole. Made before training, so that an unwritable folder fails at once.
-    with nn.train.output_folder(folder, OUTPUTS) as staging:
+    with output_folder(folder, OUTPUTS) as staging:
         started = time.perf_counter()
         history = nn.fit(model, X, y, loss=loss, optimizer=args.optimizer, steps=args.steps,
                          batch_size=args.batch_size, lr=args.lr, l2=args.l2, seed=args.seed,
@@ -431,10 +433,11 @@ def _add_gpt_command(commands, formatter_class):
 def _gpt(args):
     import nn
     from nn import gpt
+    from nn.run_folder import output_folder
 
     # As for train: the two files are replaced as one set, and an unwritable
     # folder fails before anything is built.
-    with nn.train.output_folder(args.out, GPT_OUTPUTS) as staging:
+    with output_folder(args.out, GPT_OUTPUTS) as staging:
         words = nn.datasets.names(seed=args.seed)
         model = nn.GPT(gpt.VOCAB_SIZE, seed=args.seed)
         eager = args.eager or not gpt.traceable()

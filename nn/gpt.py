@@ -43,6 +43,7 @@ from autograd.engine import Value, exp, log, maximum, no_grad
 from autograd.graph import cyclic_gc_paused
 
 from .module import Module
+from .train import progress_bar
 
 LETTERS = 'abcdefghijklmnopqrstuvwxyz'
 BOS = len(LETTERS)  # the boundary token that starts and ends every name
@@ -371,7 +372,7 @@ def train(model, words, steps=1000, lr=LEARNING_RATE, eager=False, progress=Fals
     if not token_lists:
         raise ValueError('train: no names to learn from')
     step_on = training_step(model, steps, lr=lr, eager=eager)
-    bar = _progress_bar(steps) if progress else None
+    bar = progress_bar(steps) if progress else None
     losses = []
     try:
         for step in range(steps):
@@ -439,12 +440,6 @@ def _traced_step(model):
             program = autograd.trace(model.loss, rows)
         return program(rows)
     return loss_and_gradient
-
-
-def _progress_bar(steps):
-    from tqdm.auto import tqdm  # lazy: only when a bar is wanted
-
-    return tqdm(total=steps, desc='training', unit='step', leave=True)
 
 
 def plot_losses(losses, title='GPT on names'):
