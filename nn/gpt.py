@@ -39,9 +39,10 @@ from `.data`, and a token may be given as a one-hot row instead of an int
 import math
 import random
 
-from autograd.engine import Value, exp, log, maximum, no_grad
+from autograd.engine import Value, exp, maximum, no_grad
 from autograd.graph import cyclic_gc_paused
 
+from .losses import row_cross_entropy
 from .module import Module
 from .train import progress_bar
 
@@ -114,17 +115,9 @@ def softmax(logits):
     return [e / total for e in exps]
 
 
-def cross_entropy(logits, target):
-    """-log softmax(logits)[target] = log(sum_j exp(l_j - m)) - (l_target - m).
-
-    The same number as `-log(softmax(logits)[target])`, in fewer nodes and
-    without the rounding of a probability near 0. `target` is an int, or a
-    one-hot row (then l_target is the row's dot product with the logits).
-    """
-    top = maximum(*logits)
-    shifted = [logit - top for logit in logits]
-    exps = [exp(s) for s in shifted]
-    return log(sum(exps[1:], exps[0])) - select(shifted, target)
+# One position's loss, -log softmax(logits)[target], is the function that
+# nn.losses.cross_entropy averages over a batch (the target an int or a one-hot row).
+cross_entropy = row_cross_entropy
 
 
 def select(row, token):

@@ -96,8 +96,8 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
     keep scanning the tens of thousands of fresh nodes); the caller's GC
     state is restored after every step, also on error.
 
-    With the whole dataset every step, an `nn` model and the hinge or mse
-    loss, the step's graph is the same every time, so `fit` traces it once
+    With the whole dataset every step, an `nn` model and a built-in loss
+    (by name), the step's graph is the same every time, so `fit` traces it once
     (autograd.trace) and replays it: the same losses and weights, bit for
     bit, several times faster.
 
@@ -160,8 +160,11 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
 def replays(loss, batch_size):
     """Whether `fit` replays a traced step for an nn model trained with the
     loss named `loss` (after 'auto' is resolved) and `batch_size`: the
-    whole dataset every step, and a loss whose graph never looks at `.data`."""
-    return batch_size is None and loss in ('hinge', 'mse')
+    whole dataset every step. Every built-in loss builds a graph that never
+    looks at `.data` (cross_entropy shifts by the node `maximum(*logits)`,
+    binary cross-entropy uses the engine's `softplus`), so the loss does
+    not matter."""
+    return batch_size is None and loss in _losses.LOSSES
 
 
 def _layer_sizes(model):
@@ -193,9 +196,8 @@ def _replayable(model, loss, y, batch_size):
     The batch must be the whole dataset: for a random batch the targets,
     which the losses hold as constants of the graph, change every step. The
     model must be one of nn's own modules, whose forward pass never looks at
-    `.data`; the loss hinge or mse, which never do either (binary
-    cross-entropy branches on the logit's sign, cross_entropy shifts by the
-    largest logit's `.data`). A loss function of your own stays eager.
+    `.data`, and the loss a built-in one, none of which do either. A loss
+    function of your own stays eager: it may branch on `.data`.
     """
     if callable(loss) or type(model) not in (MLP, Layer, Neuron):
         return False
