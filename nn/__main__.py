@@ -388,7 +388,7 @@ def _write_graph(model, x, path):
     model.zero_grad()
     # The inputs as labelled Values, so that they appear in the drawing.
     inputs = [Value(xi, label=f'x{i + 1}') for i, xi in enumerate(x)]
-    output, groups = model.trace(inputs)
+    output, groups = model.forward_with_groups(inputs)
     # With several outputs, draw their sum: one root that depends on all of them.
     root = sum(output) if isinstance(output, list) else output
     root.backward()  # so the boxes show d(root)/d(each neuron's output)
@@ -440,13 +440,10 @@ def _gpt(args):
     with output_folder(args.out, GPT_OUTPUTS) as staging:
         words = nn.datasets.names(seed=args.seed)
         model = nn.GPT(gpt.VOCAB_SIZE, seed=args.seed)
-        eager = args.eager or not gpt.traceable()
-        mode = 'eager' if eager else 'traced'
-        if not args.eager and eager:
-            mode += ' (this engine has no autograd.trace)'
+        mode = 'eager' if args.eager else 'traced'
         print(f'{len(words)} names | {model!r} | Adam, {args.steps} steps, {mode}')
         started = time.perf_counter()
-        losses = gpt.train(model, words, steps=args.steps, eager=eager, progress=args.progress)
+        losses = gpt.train(model, words, steps=args.steps, eager=args.eager, progress=args.progress)
         seconds = time.perf_counter() - started
         recent = losses[-50:]
         if not all(math.isfinite(loss) for loss in recent):

@@ -309,7 +309,7 @@ class Playground:
             gc_was_enabled = gc.isenabled()
             gc.disable()
             try:
-                output, groups = self.model.trace(inputs)
+                output, groups = self.model.forward_with_groups(inputs)
                 root = self._loss_fn([output], [self._targets[index]])
                 root.label = 'loss'
                 root.backward()

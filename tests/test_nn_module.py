@@ -1,4 +1,4 @@
-"""nn.module: shapes, values against hand/numpy/micrograd, validation, names, seeds, trace."""
+"""nn.module: shapes, values against hand/numpy/micrograd, validation, names, seeds, groups."""
 
 import math
 import random
@@ -261,7 +261,7 @@ def test_micrograd_style_subclass_that_only_lists_parameters():
 
 
 # --------------------------------------------------------------------------
-# trace
+# forward_with_groups: which neuron made each node
 
 
 def graph_nodes(root):
@@ -275,10 +275,10 @@ def graph_nodes(root):
     return nodes
 
 
-def test_trace_of_mlp_groups_every_node_by_neuron():
+def test_forward_with_groups_of_mlp_groups_every_node_by_neuron():
     model = MLP(2, [3, 2, 1], seed=0)
     x = [Value(0.5, label='x1'), Value(-1.0, label='x2')]
-    output, groups = model.trace(x)
+    output, groups = model.forward_with_groups(x)
     assert output.data == model(x).data
     nodes = graph_nodes(output)
     assert set(map(id, groups)) == {id(n) for n in nodes} - set(map(id, x))
@@ -290,20 +290,20 @@ def test_trace_of_mlp_groups_every_node_by_neuron():
     assert len(in_neuron) == 8
 
 
-def test_trace_cluster_names_for_layer_and_neuron():
+def test_forward_with_groups_cluster_names_for_layer_and_neuron():
     layer = Layer(2, 4, seed=0)
-    outs, groups = layer.trace([1.0, 2.0])
+    outs, groups = layer.forward_with_groups([1.0, 2.0])
     assert [o.data for o in outs] == [o.data for o in layer([1.0, 2.0])]
     assert groups[outs[3]] == ('neurons.3',)
     neuron = Neuron(2, seed=0)
-    out, groups = neuron.trace([1.0, 2.0])
+    out, groups = neuron.forward_with_groups([1.0, 2.0])
     assert set(groups.values()) == {('neuron',)} and groups[neuron.b] == ('neuron',)
     assert out in groups
 
 
-def test_trace_leaves_out_nodes_made_later():
+def test_forward_with_groups_leaves_out_nodes_made_later():
     model = MLP(2, [2, 1], seed=0)
-    output, groups = model.trace([1.0, 1.0])
+    output, groups = model.forward_with_groups([1.0, 1.0])
     loss = (output - 1.0) ** 2
     assert loss not in groups
 
