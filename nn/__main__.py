@@ -208,7 +208,7 @@ def main(argv=None):
 
 
 def add_playground_parser(commands):
-    """The `playground` subcommand: serve the live training page (nn/playground.py)."""
+    """The `playground` subcommand: serve the live training page (nn/playground/)."""
     play = commands.add_parser(
         'playground', help='watch a network learn, live, in the browser',
         description=('Serve the playground page on this machine and open it in the browser: '

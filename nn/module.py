@@ -214,9 +214,18 @@ class MLP(Module):
         self._label_parameters()
 
     def __call__(self, x):
+        return self.forward_with_hidden(x)[0]
+
+    def forward_with_hidden(self, x):
+        """(output, hidden): the output as `self(x)` gives it, and the hidden
+        layers' outputs on the way, one list of Values per hidden layer
+        (the playground's panels show their statistics)."""
+        hidden = []
         for layer in self.layers:
             x = layer._forward(x)
-        return x[0] if len(x) == 1 else x
+            hidden.append(x)
+        hidden.pop()  # the output layer's
+        return (x[0] if len(x) == 1 else x), hidden
 
     def named_parameters(self):
         for i, layer in enumerate(self.layers):

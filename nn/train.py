@@ -136,8 +136,8 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
                 if replayed_step is not None:
                     loss_data, predicted = replayed_step(optimizer)
                 else:
-                    loss_data, predicted = _step(model, [X[i] for i in batch], [targets[i] for i in batch],
-                                                 loss_fn, parameters, l2, optimizer)
+                    loss_data, predicted = train_step(model, [X[i] for i in batch], [targets[i] for i in batch],
+                                                      loss_fn, parameters, l2, optimizer)
             history.loss.append(loss_data)
             history.accuracy.append(_fraction_right(predicted, [y[i] for i in batch]))
             if bar is not None:
@@ -149,11 +149,7 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
             bar.close()
     history.seconds = time.perf_counter() - started
 
-    with no_grad():
-        outputs = [model(x) for x in X]
-        final = _regularised(loss_fn(outputs, targets), parameters, l2)
-        history.final_loss = final.data
-        history.final_accuracy = _fraction_right([predicted_class(output) for output in outputs], y)
+    history.final_loss, history.final_accuracy = evaluate(model, X, y, loss_fn, targets, parameters, l2)
     return history
 
 
@@ -178,16 +174,29 @@ def _layer_sizes(model):
     return None
 
 
-def _step(model, points, targets, loss_fn, parameters, l2, optimizer):
+def train_step(model, points, targets, loss_fn, parameters, l2, optimizer):
     """One update on a batch, the four lines of this module's docstring.
-    Returns the loss (a float) and the class each output predicted; the
-    step's graph is freed, by reference counting, when this returns."""
+
+    `model` is called on each point (any callable: the playground passes
+    one that also keeps the hidden layers' outputs). Returns the loss (a
+    float, with the L2 term) and the class each output predicted; the
+    step's graph is freed, by reference counting, when this returns.
+    """
     outputs = [model(x) for x in points]
     loss = _regularised(loss_fn(outputs, targets), parameters, l2)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
     return loss.data, [predicted_class(output) for output in outputs]
+
+
+def evaluate(model, X, y, loss_fn, targets, parameters, l2):
+    """(loss with the L2 term, accuracy) of `model` on the whole dataset,
+    under `no_grad`: no graph is built."""
+    with no_grad():
+        outputs = [model(x) for x in X]
+        loss = _regularised(loss_fn(outputs, targets), parameters, l2)
+        return loss.data, _fraction_right([predicted_class(output) for output in outputs], y)
 
 
 def _replayable(model, loss, y, batch_size):
@@ -205,7 +214,7 @@ def _replayable(model, loss, y, batch_size):
 
 
 class _ReplayedStep:
-    """`_step` on the whole dataset, traced on the first call and replayed after."""
+    """`train_step` on the whole dataset, traced on the first call and replayed after."""
 
     def __init__(self, model, X, targets, loss_fn, parameters, l2):
         self.program = None

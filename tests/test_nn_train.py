@@ -283,7 +283,7 @@ def test_estimate_covers_the_measured_peak_of_a_step(traced):
             step(optimizer)  # traces the step
             step(optimizer)  # replays it
         else:
-            nn.train._step(model, X, targets, loss_fn, parameters, 1e-4, optimizer)
+            nn.train.train_step(model, X, targets, loss_fn, parameters, 1e-4, optimizer)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
