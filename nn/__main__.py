@@ -222,13 +222,17 @@ def add_playground_parser(commands):
     play.add_argument('--no-browser', action='store_true', help='do not open a browser')
     play.add_argument('--record', default=None, metavar='FILE',
                       help='on exit, save the run as one HTML page with a slider (opens offline)')
-    # Checked by nn.playground.check_settings, the same rules as the page's form.
+    # Checked by nn.playground.check_settings, the same rules as the page's form,
+    # whose menus offer the same choices.
+    from .playground import choices
+
+    offered = {name: ', '.join(options[:-1]) + ' or ' + options[-1] for name, options in choices().items()}
     for name, default, text in [
-            ('dataset', 'moons', 'moons, circles, xor, spirals or blobs'),
+            ('dataset', 'moons', offered['dataset']),
             ('hidden', '16,16', 'hidden layer sizes, comma-separated'),
-            ('activation', 'relu', 'relu, tanh or sigmoid'),
-            ('loss', 'hinge', 'hinge, bce, mse or cross_entropy (cross_entropy for 3 classes)'),
-            ('optimizer', 'adam', 'adam or sgd'),
+            ('activation', 'relu', offered['activation']),
+            ('loss', 'hinge', offered['loss'] + ' (cross_entropy for 3 classes)'),
+            ('optimizer', 'adam', offered['optimizer']),
             ('lr', '0.05', 'learning rate'),
             ('batch-size', None, 'points per step; default: all'),
             ('n', '100', 'number of points'),

@@ -99,6 +99,22 @@ def test_mlp_matches_numpy(activation):
         np.testing.assert_allclose(got, numpy_forward(model, x), rtol=1e-12, atol=1e-14)
 
 
+def test_forward_with_hidden_gives_the_output_and_every_hidden_layer():
+    model = MLP(3, [5, 1, 4, 2], 'tanh', seed=7)
+    x = [0.3, -1.2, 2.0]
+    output, hidden = model.forward_with_hidden(x)
+    assert [o.data for o in output] == [o.data for o in model(x)]
+    assert [len(layer) for layer in hidden] == [5, 1, 4]  # a layer of one neuron is a list too
+    for depth, layer in enumerate(hidden):
+        prefix = MLP(3, [5, 1, 4, 2][:depth + 1], 'tanh', seed=7)  # the same first layers
+        prefix.layers[-1].activation = 'tanh'  # numpy_forward applies each layer's own
+        expected = numpy_forward(prefix, x)
+        np.testing.assert_allclose([h.data for h in layer], expected, rtol=1e-12, atol=1e-14)
+    single = MLP(2, [3, 1], seed=0)
+    out, hidden = single.forward_with_hidden([1.0, -1.0])
+    assert isinstance(out, Value) and out.data == single([1.0, -1.0]).data and len(hidden) == 1
+
+
 def test_mlp_parameter_gradients_match_central_differences():
     model = MLP(2, [4, 3, 1], 'tanh', seed=3)
     x = [0.7, -0.4]

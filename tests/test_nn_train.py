@@ -263,14 +263,16 @@ def test_estimate_counts_the_nodes_of_a_step(nouts, loss, classes):
     assert counted <= work.nodes_per_step <= counted + 8 * len(X)  # an upper bound, and a close one
 
 
-@pytest.mark.parametrize('traced', [False, True], ids=['eager', 'traced'])
-def test_estimate_covers_the_measured_peak_of_a_step(traced):
+@pytest.mark.parametrize('traced, loss, classes', [(False, 'hinge', 2), (True, 'hinge', 2), (True, 'bce', 2),
+                                                    (True, 'cross_entropy', 4)])
+def test_estimate_covers_the_measured_peak_of_a_step(traced, loss, classes):
     """The bytes per node were measured so; a change to the engine that
     makes a step hungrier than the estimate says fails here."""
     import tracemalloc
-    X, y = datasets.moons(n=30, seed=0)
-    model = MLP(2, [8, 8, 1], seed=0)
-    loss_fn, targets = nn.train._loss_and_targets('hinge', y, model)
+    X, y = datasets.blobs(n=30, classes=classes, seed=0) if classes > 2 else datasets.moons(n=30, seed=0)
+    outputs = nn.losses.num_outputs(loss, classes)
+    model = MLP(2, [8, 8, outputs], seed=0)
+    loss_fn, targets = nn.train._loss_and_targets(loss, y, model)
     parameters = model.parameters()
     optimizer = nn.optim.Adam(parameters, lr=0.01)
     optimizer.step()  # its state is made at the first step: not part of a graph
@@ -289,7 +291,7 @@ def test_estimate_covers_the_measured_peak_of_a_step(traced):
         tracemalloc.stop()
         if was:
             gc.enable()
-    work = nn.memory.estimate([2, 8, 8, 1], batch=len(X), traced=traced)
+    work = nn.memory.estimate([2, 8, 8, outputs], batch=len(X), traced=traced)
     assert peak <= work.bytes <= 2.5 * peak, (peak, work)
 
 
@@ -356,7 +358,7 @@ def test_a_containers_limit_counts_without_its_file_cache(tmp_path):
 
 def test_replays_says_what_fit_does():
     X, y = datasets.moons(n=10, seed=0)
-    for loss in ('hinge', 'mse', 'bce'):
+    for loss in ('hinge', 'mse', 'bce', 'cross_entropy'):
         for batch_size in (None, 5):
             assert nn.train.replays(loss, batch_size) == nn.train._replayable(
                 MLP(2, [3, 1]), loss, y, batch_size), (loss, batch_size)
