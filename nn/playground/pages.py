@@ -43,7 +43,9 @@ def _page(head, boot_data, script):
 
 def live_page():
     """The page `python -m nn playground` serves; script and style are fetched from the server."""
-    return _page('<link rel="stylesheet" href="/playground.css">', boot('live'),
+    # An empty icon: else the browser asks the server for /favicon.ico and logs its 404.
+    head = '<link rel="icon" href="data:,"><link rel="stylesheet" href="/playground.css">'
+    return _page(head, boot('live'),
                  '<script type="module" src="/playground_live.js"></script>')
 
 
