@@ -16,8 +16,7 @@ and an Adam update. The contenders:
   the same loop with the default GC (a user's own loop);
 - **nn.GPT, eager**: `nn.GPT` through `nn.gpt.training_step(eager=True)`
   (which pauses the cyclic GC during a step);
-- **nn.GPT, traced**: the same, replaying traced programs (when the engine
-  has `autograd.trace`).
+- **nn.GPT, traced**: the same, replaying traced programs.
 
 All start from the same weights and see the same names, and the first
 losses are checked to agree. Timing is interleaved: per round, each
@@ -139,7 +138,6 @@ def main(argv=None):
     parser.add_argument('--quick', action='store_true', help='fewer rounds, no 1,000-step run')
     args = parser.parse_args(argv)
     rounds, block = (2, 2) if args.quick else (7, 4)
-    traced = gpt.traceable()
     started = time.perf_counter()
 
     names = nn.datasets.names(seed=SEED)
@@ -170,36 +168,35 @@ def main(argv=None):
     for name in contenders:
         print(f'  {name:<16}{regimes[name]:<28}{ms(median[name])}   {reference / median[name]:5.1f}x reference')
 
-    if traced:
-        replay = nn_gpt(weights, eager=False)[0]
-        first['nn.GPT, traced'] = replay(token_lists[0])
-        check_first_losses(first)
-        one_per_length = {}
-        for tokens in token_lists:
-            one_per_length.setdefault(len(tokens), tokens)
-        start = time.perf_counter()
-        for tokens in one_per_length.values():
-            replay(tokens)
-        tracing = time.perf_counter() - start
-        # A program's first call with other weights is checked by the guard,
-        # which builds that graph again eagerly: once per program, not per step.
-        start = time.perf_counter()
-        for tokens in one_per_length.values():
-            replay(tokens)
-        checking = time.perf_counter() - start
-        # The replay, interleaved with the reference again (now slowed by the programs' nodes).
-        again = timed_rounds({'nn.GPT, traced': replay, 'reference': contenders['reference']},
-                             token_lists, rounds, block)
-        median['nn.GPT, traced'] = again['nn.GPT, traced']
-        print(f'then traced every name length once: {len(one_per_length)} programs in {tracing:.1f} s '
-              f'(and their one-time guard checks {checking:.1f} s); with them alive, interleaved:')
-        name = 'nn.GPT, traced'
-        print(f'  {name:<16}{regimes[name]:<28}{ms(median[name])}   {reference / median[name]:5.1f}x reference '
-              f'(above)')
-        print(f'  {"reference":<16}{regimes["reference"]:<28}{ms(again["reference"])}   '
-              f'(its GC also scanning the programs\' nodes: {again["reference"] / median[name]:.1f}x the replay)')
-        del replay
-        gc.collect()
+    replay = nn_gpt(weights, eager=False)[0]
+    first['nn.GPT, traced'] = replay(token_lists[0])
+    check_first_losses(first)
+    one_per_length = {}
+    for tokens in token_lists:
+        one_per_length.setdefault(len(tokens), tokens)
+    start = time.perf_counter()
+    for tokens in one_per_length.values():
+        replay(tokens)
+    tracing = time.perf_counter() - start
+    # A program's first call with other weights is checked by the guard,
+    # which builds that graph again eagerly: once per program, not per step.
+    start = time.perf_counter()
+    for tokens in one_per_length.values():
+        replay(tokens)
+    checking = time.perf_counter() - start
+    # The replay, interleaved with the reference again (now slowed by the programs' nodes).
+    again = timed_rounds({'nn.GPT, traced': replay, 'reference': contenders['reference']},
+                         token_lists, rounds, block)
+    median['nn.GPT, traced'] = again['nn.GPT, traced']
+    print(f'then traced every name length once: {len(one_per_length)} programs in {tracing:.1f} s '
+          f'(and their one-time guard checks {checking:.1f} s); with them alive, interleaved:')
+    name = 'nn.GPT, traced'
+    print(f'  {name:<16}{regimes[name]:<28}{ms(median[name])}   {reference / median[name]:5.1f}x reference '
+          f'(above)')
+    print(f'  {"reference":<16}{regimes["reference"]:<28}{ms(again["reference"])}   '
+          f'(its GC also scanning the programs\' nodes: {again["reference"] / median[name]:.1f}x the replay)')
+    del replay
+    gc.collect()
 
     print()
     tokens = gpt.encode('emily')
@@ -215,7 +212,7 @@ def main(argv=None):
     print(f'  nn.GPT         {gpt_nodes:6d} nodes, {gpt_bytes:5.0f} bytes per node')
 
     end_to_end = None
-    if traced and not args.quick:
+    if not args.quick:
         gc.collect()
         start = time.perf_counter()
         gpt.train(nn.GPT(gpt.VOCAB_SIZE, seed=SEED), names, steps=1000)
@@ -226,17 +223,14 @@ def main(argv=None):
     targets = [('ours eager vs reference, per step', '>= 1.5x',
                 reference / median['ours, eager'], reference >= 1.5 * median['ours, eager']),
                ('bytes per node, ours eager', '<= 150', our_bytes, our_bytes <= 150)]
-    if traced:
-        ratio = reference / median['nn.GPT, traced']
-        targets.insert(1, ('nn.GPT traced vs reference, per step', '>= 8x', ratio, ratio >= 8))
+    ratio = reference / median['nn.GPT, traced']
+    targets.insert(1, ('nn.GPT traced vs reference, per step', '>= 8x', ratio, ratio >= 8))
     if end_to_end is not None:
         ratio = 1000 * reference / end_to_end
         targets.insert(2, ('1,000 steps with every trace vs reference', '>= 5x', ratio, ratio >= 5))
     print()
     print_targets('the GPT step', [(what, goal, f'{measured:.0f}' if goal.startswith('<=') else f'{measured:.1f}x', met)
                                    for what, goal, measured, met in targets], width=44)
-    if not traced:
-        print('  (no autograd.trace in this engine: the traced targets are not measured)')
     print(f'\ntotal benchmark time {time.perf_counter() - started:.0f} s')
 
 

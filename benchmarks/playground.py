@@ -28,7 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nn.playground import GRID, Playground, _scores_no_grad, _scores_numpy, make_server  # noqa: E402
+from nn.playground import GRID, Playground, make_server  # noqa: E402
+from nn.playground.view import parameter_table, scores_no_grad, scores_numpy  # noqa: E402
 
 
 def median_seconds(function, repeats):
@@ -48,12 +49,12 @@ def parts(repeats):
     rows = [
         ('training step (forward, loss, backward, Adam)', median_seconds(pg._train_step, repeats)),
         ('a step as the playground takes it (and records a frame)', median_seconds(pg.step, repeats)),
-        (f'boundary {GRID}x{GRID}, numpy matrix form', median_seconds(lambda: _scores_numpy(pg.model, xs, ys), repeats)),
-        (f'boundary {GRID}x{GRID}, engine under no_grad', median_seconds(lambda: _scores_no_grad(pg.model, xs, ys), 1)),
+        (f'boundary {GRID}x{GRID}, numpy matrix form', median_seconds(lambda: scores_numpy(pg.model, xs, ys), repeats)),
+        (f'boundary {GRID}x{GRID}, engine under no_grad', median_seconds(lambda: scores_no_grad(pg.model, xs, ys), 1)),
         ('boundary as sent (numpy + cells)', median_seconds(pg.boundary, repeats)),
         ("selected point's graph, one box per neuron", median_seconds(pg.graph, repeats)),
         ("selected point's graph, every operation", median_seconds(lambda: pg.graph(full=True), repeats)),
-        ('parameter table (value, grad, m, v)', median_seconds(pg._parameters, repeats)),
+        ('parameter table (value, grad, m, v)', median_seconds(lambda: parameter_table(pg.optimizer, pg.parameter_names), repeats)),
     ]
     state = pg.state()
     rows.append(('state as JSON', median_seconds(lambda: json.dumps(state, separators=(',', ':')), repeats)))

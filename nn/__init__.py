@@ -10,7 +10,7 @@
 Modules (module.py), losses, optimizers, datasets, training (train.py),
 plots (plot.py: matplotlib is imported only when you plot) and model files
 (model_file.py). `python -m nn train` runs all of it from the command line;
-`nn.Playground()` (playground.py) trains live in a notebook widget or, with
+`nn.Playground()` (the playground package) trains live in a notebook widget or, with
 `python -m nn playground`, in a browser page.
 
 `nn.GPT` (gpt.py) is microgpt's transformer made of Values, trained on

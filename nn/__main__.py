@@ -208,7 +208,7 @@ def main(argv=None):
 
 
 def add_playground_parser(commands):
-    """The `playground` subcommand: serve the live training page (nn/playground.py)."""
+    """The `playground` subcommand: serve the live training page (nn/playground/)."""
     play = commands.add_parser(
         'playground', help='watch a network learn, live, in the browser',
         description=('Serve the playground page on this machine and open it in the browser: '
@@ -222,13 +222,17 @@ def add_playground_parser(commands):
     play.add_argument('--no-browser', action='store_true', help='do not open a browser')
     play.add_argument('--record', default=None, metavar='FILE',
                       help='on exit, save the run as one HTML page with a slider (opens offline)')
-    # Checked by nn.playground.check_settings, the same rules as the page's form.
+    # Checked by nn.playground.check_settings, the same rules as the page's form,
+    # whose menus offer the same choices.
+    from .playground import choices
+
+    offered = {name: ', '.join(options[:-1]) + ' or ' + options[-1] for name, options in choices().items()}
     for name, default, text in [
-            ('dataset', 'moons', 'moons, circles, xor, spirals or blobs'),
+            ('dataset', 'moons', offered['dataset']),
             ('hidden', '16,16', 'hidden layer sizes, comma-separated'),
-            ('activation', 'relu', 'relu, tanh or sigmoid'),
-            ('loss', 'hinge', 'hinge, bce, mse or cross_entropy (cross_entropy for 3 classes)'),
-            ('optimizer', 'adam', 'adam or sgd'),
+            ('activation', 'relu', offered['activation']),
+            ('loss', 'hinge', offered['loss'] + ' (cross_entropy for 3 classes)'),
+            ('optimizer', 'adam', offered['optimizer']),
             ('lr', '0.05', 'learning rate'),
             ('batch-size', None, 'points per step; default: all'),
             ('n', '100', 'number of points'),
@@ -280,13 +284,15 @@ def _fail(prog, message):
     print(f'{prog}: error: {text}', file=sys.stderr)
 
 
-# The files a run writes into its folder, as one set (see nn.train.output_folder).
+# The files a run writes into its folder, as one set (see nn.run_folder.output_folder).
 GPT_OUTPUTS = ('model.json', 'loss.png')
 OUTPUTS = ('model.json', 'decision_boundary.png', 'loss.png', 'graph.svg')
 
 
 def _train(args):
     import nn
+    from nn.memory import TooLargeError, check_fits, estimate
+    from nn.run_folder import output_folder
 
     if args.classes is not None and args.classes < 2:
         raise UsageError(f'--classes must be at least 2, got {args.classes}')
@@ -303,12 +309,12 @@ def _train(args):
         classes = nn.datasets.class_count(args.dataset, args.classes, n=args.n)
         loss = nn.losses.for_classes(args.loss, classes)
         sizes = [2, *args.hidden, nn.losses.num_outputs(loss, classes)]
-        work = nn.train.check_fits(None, nn.train.estimate(
+        work = check_fits(None, estimate(
             sizes, args.batch_size or args.n, points=args.n,
             traced=nn.train.replays(loss, args.batch_size)))
         X, y = nn.datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed,
                                 classes=args.classes)
-    except nn.train.TooLargeError as error:
+    except TooLargeError as error:
         raise UsageError(f'{error}; use smaller --hidden, --n, --batch-size or --classes') from None
     except ValueError as error:  # options that do not go together
         raise UsageError(str(error)) from None
@@ -322,7 +328,7 @@ def _train(args):
     # The files are written into a hidden folder inside `folder` and moved in
     # as one set at the end: a run stopped at any point leaves the old set
     # whole. Made before training, so that an unwritable folder fails at once.
-    with nn.train.output_folder(folder, OUTPUTS) as staging:
+    with output_folder(folder, OUTPUTS) as staging:
         started = time.perf_counter()
         history = nn.fit(model, X, y, loss=loss, optimizer=args.optimizer, steps=args.steps,
                          batch_size=args.batch_size, lr=args.lr, l2=args.l2, seed=args.seed,
@@ -386,7 +392,7 @@ def _write_graph(model, x, path):
     model.zero_grad()
     # The inputs as labelled Values, so that they appear in the drawing.
     inputs = [Value(xi, label=f'x{i + 1}') for i, xi in enumerate(x)]
-    output, groups = model.trace(inputs)
+    output, groups = model.forward_with_groups(inputs)
     # With several outputs, draw their sum: one root that depends on all of them.
     root = sum(output) if isinstance(output, list) else output
     root.backward()  # so the boxes show d(root)/d(each neuron's output)
@@ -431,19 +437,17 @@ def _add_gpt_command(commands, formatter_class):
 def _gpt(args):
     import nn
     from nn import gpt
+    from nn.run_folder import output_folder
 
     # As for train: the two files are replaced as one set, and an unwritable
     # folder fails before anything is built.
-    with nn.train.output_folder(args.out, GPT_OUTPUTS) as staging:
+    with output_folder(args.out, GPT_OUTPUTS) as staging:
         words = nn.datasets.names(seed=args.seed)
         model = nn.GPT(gpt.VOCAB_SIZE, seed=args.seed)
-        eager = args.eager or not gpt.traceable()
-        mode = 'eager' if eager else 'traced'
-        if not args.eager and eager:
-            mode += ' (this engine has no autograd.trace)'
+        mode = 'eager' if args.eager else 'traced'
         print(f'{len(words)} names | {model!r} | Adam, {args.steps} steps, {mode}')
         started = time.perf_counter()
-        losses = gpt.train(model, words, steps=args.steps, eager=eager, progress=args.progress)
+        losses = gpt.train(model, words, steps=args.steps, eager=args.eager, progress=args.progress)
         seconds = time.perf_counter() - started
         recent = losses[-50:]
         if not all(math.isfinite(loss) for loss in recent):

@@ -39,10 +39,13 @@ from `.data`, and a token may be given as a one-hot row instead of an int
 import math
 import random
 
-from autograd.engine import Value, exp, log, maximum, no_grad
+from autograd.engine import Value, exp, maximum, no_grad
 from autograd.graph import cyclic_gc_paused
+from autograd.trace import trace
 
+from .losses import row_cross_entropy
 from .module import Module
+from .train import progress_bar
 
 LETTERS = 'abcdefghijklmnopqrstuvwxyz'
 BOS = len(LETTERS)  # the boundary token that starts and ends every name
@@ -113,17 +116,9 @@ def softmax(logits):
     return [e / total for e in exps]
 
 
-def cross_entropy(logits, target):
-    """-log softmax(logits)[target] = log(sum_j exp(l_j - m)) - (l_target - m).
-
-    The same number as `-log(softmax(logits)[target])`, in fewer nodes and
-    without the rounding of a probability near 0. `target` is an int, or a
-    one-hot row (then l_target is the row's dot product with the logits).
-    """
-    top = maximum(*logits)
-    shifted = [logit - top for logit in logits]
-    exps = [exp(s) for s in shifted]
-    return log(sum(exps[1:], exps[0])) - select(shifted, target)
+# One position's loss, -log softmax(logits)[target], is the function that
+# nn.losses.cross_entropy averages over a batch (the target an int or a one-hot row).
+cross_entropy = row_cross_entropy
 
 
 def select(row, token):
@@ -356,7 +351,7 @@ def train(model, words, steps=1000, lr=LEARNING_RATE, eager=False, progress=Fals
     gradient, and an Adam update with betas (0.85, 0.99), eps 1e-8 and a
     learning rate decaying linearly from `lr` to 0 over `steps`.
 
-    With `eager=False` (the default, when `autograd.trace` exists) each step
+    With `eager=False` (the default) each step
     replays a traced program instead of building the graph again: names of
     the same length share one program (at most block_size of them), which
     `autograd.trace` records the first time it meets that length. Both ways
@@ -371,7 +366,7 @@ def train(model, words, steps=1000, lr=LEARNING_RATE, eager=False, progress=Fals
     if not token_lists:
         raise ValueError('train: no names to learn from')
     step_on = training_step(model, steps, lr=lr, eager=eager)
-    bar = _progress_bar(steps) if progress else None
+    bar = progress_bar(steps) if progress else None
     losses = []
     try:
         for step in range(steps):
@@ -393,13 +388,13 @@ def training_step(model, steps, lr=LEARNING_RATE, eager=False):
     """`step_on(tokens) -> loss`: one step of microgpt's training on one name.
 
     Zeroes the gradients, computes the loss and its gradient (replaying a
-    traced program unless `eager` or there is no `autograd.trace`), and
+    traced program unless `eager`), and
     takes an Adam step whose learning rate decays linearly to 0 at `steps`.
     """
     from .optim import Adam, linear_decay
 
     optimizer = Adam(model.parameters(), lr=linear_decay(lr, 0.0, steps), betas=BETAS, eps=EPS)
-    loss_and_gradient = _eager_step(model) if eager or not traceable() else _traced_step(model)
+    loss_and_gradient = _eager_step(model) if eager else _traced_step(model)
 
     def step_on(tokens):
         optimizer.zero_grad()
@@ -408,13 +403,6 @@ def training_step(model, steps, lr=LEARNING_RATE, eager=False):
         optimizer.step()
         return loss
     return step_on
-
-
-def traceable():
-    """True when this engine has `autograd.trace` (training can replay traced steps)."""
-    import autograd
-
-    return hasattr(autograd, 'trace')
 
 
 def _eager_step(model):
@@ -428,23 +416,15 @@ def _eager_step(model):
 def _traced_step(model):
     """Each name's tokens as one-hot rows, so that the traced program's
     inputs are numbers and its graph is the same for every name of a length."""
-    import autograd
-
     program = None
 
     def loss_and_gradient(tokens):
         nonlocal program
         rows = [one_hot(token, model.vocab_size) for token in tokens[:model.block_size + 1]]
         if program is None:
-            program = autograd.trace(model.loss, rows)
+            program = trace(model.loss, rows)
         return program(rows)
     return loss_and_gradient
-
-
-def _progress_bar(steps):
-    from tqdm.auto import tqdm  # lazy: only when a bar is wanted
-
-    return tqdm(total=steps, desc='training', unit='step', leave=True)
 
 
 def plot_losses(losses, title='GPT on names'):

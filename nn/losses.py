@@ -25,7 +25,7 @@ the targets that loss wants; `fit` and `python -m nn train` use them.
 """
 
 from autograd._validate import check_int, check_real
-from autograd.engine import Value
+from autograd.engine import Value, exp, log, maximum, softplus
 
 
 def mse(outputs, targets):
@@ -69,27 +69,20 @@ def binary_cross_entropy(logits, targets):
     """Binary cross-entropy on logits (the logistic loss), computed stably.
 
     With p = sigmoid(z), the loss of one sample with target t in [0, 1] is
-        -t log p - (1 - t) log(1 - p) = log(1 + e**z) - t z,
-    for t in {0, 1} the same as log(1 + e**(-y z)) with y = 2t - 1. It is
-    computed as max(z, 0) + log(1 + e**(-|z|)) - t z, which only ever
-    exponentiates a non-positive number, so it cannot overflow however large
-    the logit. One sample's loss has d/dz = sigmoid(z) - t, so the mean
-    over N samples has d/dz_i = (sigmoid(z_i) - t_i) / N.
+        -t log p - (1 - t) log(1 - p) = softplus(z) - t z,
+    with softplus(z) = log(1 + e**z); for t in {0, 1} the same as
+    log(1 + e**(-y z)) with y = 2t - 1. The engine's `softplus` never
+    overflows however large the logit. One sample's loss has
+    d/dz = sigmoid(z) - t, so the mean over N samples has
+    d/dz_i = (sigmoid(z_i) - t_i) / N.
     """
     logits, targets = _batch('binary_cross_entropy', logits, targets)
     probabilities = _zero_one_targets('binary_cross_entropy', targets)
     terms = []
     for z, t in zip(logits, probabilities):
         z = _scalar('binary_cross_entropy', z)
-        # -|z|, and max(z, 0), chosen by the sign of z: both branches are exact.
-        if z.data > 0.0:
-            minus_abs, positive_part = -z, z
-        else:
-            minus_abs, positive_part = z, None
-        softplus = (minus_abs.exp() + 1.0).log()
-        if positive_part is not None:
-            softplus = softplus + positive_part
-        terms.append(softplus - z * t if t else softplus)
+        # No node for t z where t is 0: the graph depends on the targets, never on z.
+        terms.append(softplus(z) - z * t if t else softplus(z))
     return _mean(terms)
 
 
@@ -97,12 +90,10 @@ bce = binary_cross_entropy
 
 
 def cross_entropy(logits, targets):
-    """Softmax cross-entropy for K classes, with log-sum-exp:
-    (1/N) sum_i [log sum_k e**z_ik - z_i,target_i].
-
-    The largest logit m is subtracted first (as a plain number: the result
-    does not depend on it), log sum_k e**z_k = m + log sum_k e**(z_k - m),
-    so no exponential overflows. d/dz_ik = (softmax(z_i)_k - [k == target_i]) / N.
+    """Softmax cross-entropy for K classes: the mean over the N samples of
+    `row_cross_entropy` (-log softmax(z_i)[target_i]),
+        (1/N) sum_i [log sum_k e**z_ik - z_i,target_i],
+        d/dz_ik = (softmax(z_i)_k - [k == target_i]) / N.
     """
     if isinstance(targets, int) and not isinstance(targets, bool):
         logits, targets = [logits], [targets]  # one sample: a row of K logits and its class
@@ -112,11 +103,33 @@ def cross_entropy(logits, targets):
         if not isinstance(row, (list, tuple)) or len(row) < 2:
             raise ValueError(f'cross_entropy: each output must be a list of K >= 2 logits, got {row!r}')
         check_int('cross_entropy', 'a target (a class index)', target, minimum=0, maximum=len(row) - 1)
-        row = [_scalar('cross_entropy', z) for z in row]
-        shift = max(z.data for z in row)
-        total = sum((z - shift).exp() for z in row)
-        terms.append(total.log() + shift - row[target])
+        terms.append(row_cross_entropy([_scalar('cross_entropy', z) for z in row], target))
     return _mean(terms)
+
+
+def row_cross_entropy(logits, target):
+    """One sample's softmax cross-entropy, with log-sum-exp:
+        -log softmax(logits)[target] = log(sum_j exp(l_j - m)) - (l_target - m).
+
+    m is `autograd.maximum(*logits)`: subtracting it changes nothing
+    mathematically and keeps exp from overflowing, and as a node of the
+    graph (not a number read from `.data`) it leaves the graph the same
+    whatever the numbers, so a traced step can replay it (`nn.fit`,
+    `nn.gpt.train`). `target` is a class index, or a one-hot row (then
+    l_target - m is the row's dot product with the shifted logits, as a
+    traced program that takes its tokens as numbers needs). Not checked:
+    `cross_entropy` checks its arguments and averages this over a batch;
+    `nn.GPT.loss` calls it once per position.
+    """
+    top = maximum(*logits)
+    shifted = [logit - top for logit in logits]
+    exps = [exp(s) for s in shifted]
+    if isinstance(target, int):
+        picked = shifted[target]
+    else:
+        products = [t * s for t, s in zip(target, shifted)]
+        picked = sum(products[1:], products[0])
+    return log(sum(exps[1:], exps[0])) - picked
 
 
 def l2_penalty(parameters, alpha=1e-4):

@@ -56,7 +56,7 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
-    def trace(self, x):
+    def forward_with_groups(self, x):
         """Run the forward pass on `x` and say which neuron made each node.
 
         Returns `(output, groups)`: `output` is exactly `self(x)`, and `groups`
@@ -67,11 +67,11 @@ class Module:
         each neuron (`autograd.draw_dot(output, groups=groups)`).
         """
         groups = {}
-        output = self._trace(x, groups, clusters=(), prefix='')
+        output = self._forward_with_groups(x, groups, clusters=(), prefix='')
         return output, groups
 
-    def _trace(self, x, groups, clusters, prefix):
-        raise NotImplementedError(f'{type(self).__name__} does not support trace()')
+    def _forward_with_groups(self, x, groups, clusters, prefix):
+        raise NotImplementedError(f'{type(self).__name__} does not support forward_with_groups()')
 
     def _label_parameters(self):
         for name, p in self.named_parameters():
@@ -127,7 +127,7 @@ class Neuron(Module):
             yield f'w.{i}', wi
         yield 'b', self.b
 
-    def _trace(self, x, groups, clusters, prefix):
+    def _forward_with_groups(self, x, groups, clusters, prefix):
         output = self(x)
         clusters = clusters or ('neuron',)
         # The nodes this neuron made: all that `output` depends on, short of its inputs.
@@ -171,8 +171,8 @@ class Layer(Module):
             for name, p in neuron.named_parameters():
                 yield f'neurons.{i}.{name}', p
 
-    def _trace(self, x, groups, clusters, prefix):
-        outputs = [neuron._trace(x, groups, clusters + (f'{prefix}neurons.{i}',), '')
+    def _forward_with_groups(self, x, groups, clusters, prefix):
+        outputs = [neuron._forward_with_groups(x, groups, clusters + (f'{prefix}neurons.{i}',), '')
                 for i, neuron in enumerate(self.neurons)]
         return outputs
 
@@ -214,18 +214,27 @@ class MLP(Module):
         self._label_parameters()
 
     def __call__(self, x):
+        return self.forward_with_hidden(x)[0]
+
+    def forward_with_hidden(self, x):
+        """(output, hidden): the output as `self(x)` gives it, and the hidden
+        layers' outputs on the way, one list of Values per hidden layer
+        (the playground's panels show their statistics)."""
+        hidden = []
         for layer in self.layers:
             x = layer._forward(x)
-        return x[0] if len(x) == 1 else x
+            hidden.append(x)
+        hidden.pop()  # the output layer's
+        return (x[0] if len(x) == 1 else x), hidden
 
     def named_parameters(self):
         for i, layer in enumerate(self.layers):
             for name, p in layer.named_parameters():
                 yield f'layers.{i}.{name}', p
 
-    def _trace(self, x, groups, clusters, prefix):
+    def _forward_with_groups(self, x, groups, clusters, prefix):
         for i, layer in enumerate(self.layers):
-            x = layer._trace(x, groups, clusters + (f'layers.{i}',), f'layers.{i}.')
+            x = layer._forward_with_groups(x, groups, clusters + (f'layers.{i}',), f'layers.{i}.')
         return x[0] if len(x) == 1 else x
 
     def __repr__(self):

@@ -15,26 +15,24 @@ Where the graph cannot depend on the data, `fit` records it once with
 `python -m nn train`, the same floats bit for bit); see `_replayable`.
 """
 
-import collections
-import contextlib
 import math
-import os
 import random
 import time
+from dataclasses import dataclass, field
 
-from autograd._files import _sync_folder
 from autograd._validate import check_int, check_real, is_real
 from autograd.engine import Value, no_grad
 from autograd.graph import cyclic_gc_paused
 from autograd.trace import trace
 
-from .datasets import num_classes
-
 from . import losses as _losses
 from . import optim as _optim
+from .datasets import num_classes
+from .memory import TooLargeError, check_fits, estimate  # noqa: F401 (TooLargeError: fit raises it)
 from .module import MLP, Layer, Neuron
 
 
+@dataclass(repr=False)
 class History:
     """What `fit` records, one entry per step: `loss` (including the L2
     term), `accuracy` (of that step's forward pass on its batch, before the
@@ -43,13 +41,12 @@ class History:
     wall time of the training loop. Also readable as a dict: `history['loss']`.
     """
 
-    def __init__(self):
-        self.loss = []
-        self.accuracy = []
-        self.lr = []
-        self.final_loss = None
-        self.final_accuracy = None
-        self.seconds = 0.0
+    loss: list = field(default_factory=list)
+    accuracy: list = field(default_factory=list)
+    lr: list = field(default_factory=list)
+    final_loss: float = None
+    final_accuracy: float = None
+    seconds: float = 0.0
 
     @property
     def steps(self):
@@ -99,8 +96,8 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
     keep scanning the tens of thousands of fresh nodes); the caller's GC
     state is restored after every step, also on error.
 
-    With the whole dataset every step, an `nn` model and the hinge or mse
-    loss, the step's graph is the same every time, so `fit` traces it once
+    With the whole dataset every step, an `nn` model and a built-in loss
+    (by name), the step's graph is the same every time, so `fit` traces it once
     (autograd.trace) and replays it: the same losses and weights, bit for
     bit, several times faster.
 
@@ -129,7 +126,7 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
         replayed_step = None
 
     history = History()
-    bar = _progress_bar(steps) if progress else None
+    bar = progress_bar(steps) if progress else None
     started = time.perf_counter()
     try:
         for step in range(steps):
@@ -139,8 +136,8 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
                 if replayed_step is not None:
                     loss_data, predicted = replayed_step(optimizer)
                 else:
-                    loss_data, predicted = _step(model, [X[i] for i in batch], [targets[i] for i in batch],
-                                                 loss_fn, parameters, l2, optimizer)
+                    loss_data, predicted = train_step(model, [X[i] for i in batch], [targets[i] for i in batch],
+                                                      loss_fn, parameters, l2, optimizer)
             history.loss.append(loss_data)
             history.accuracy.append(_fraction_right(predicted, [y[i] for i in batch]))
             if bar is not None:
@@ -152,167 +149,18 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
             bar.close()
     history.seconds = time.perf_counter() - started
 
-    with no_grad():
-        outputs = [model(x) for x in X]
-        final = _regularised(loss_fn(outputs, targets), parameters, l2)
-        history.final_loss = final.data
-        history.final_accuracy = _fraction_right([predicted_class(output) for output in outputs], y)
+    history.final_loss, history.final_accuracy = evaluate(model, X, y, loss_fn, targets, parameters, l2)
     return history
-
-
-# --------------------------------------------------------------------------
-# The work of a run, estimated before anything is built
-
-# Peak memory per unit, measured with tracemalloc on MLPs of 5 to 91,501
-# parameters and batches of 1 to 100 points, then rounded up (the growth of
-# the resident set agrees within 15%). A node of an eager step (its Value,
-# float, parents tuple and backward's ordering): 180-285 bytes. A node of a
-# traced step, which `fit` replays and keeps for the whole run beside the
-# graph it was recorded from: 420-625 bytes (620-675 of resident memory).
-# A parameter (a Value and its dotted name): 190-230. A point of a
-# generated dataset: 210-330.
-BYTES_PER_NODE = 350
-BYTES_PER_TRACED_NODE = 800
-BYTES_PER_PARAMETER = 250
-BYTES_PER_POINT = 350
-
-
-class TooLargeError(ValueError):
-    """A run that cannot fit in memory; `estimate` holds its Estimate."""
-
-    def __init__(self, message, estimate):
-        super().__init__(message)
-        self.estimate = estimate
-
-
-class Estimate(collections.namedtuple('Estimate', 'parameters nodes_per_point nodes_per_step bytes')):
-    """The size of a run: parameters, graph nodes per point and per step,
-    and the memory the run needs at its peak, in bytes."""
-
-    def __str__(self):
-        return (f'{self.parameters:,} parameters, {self.nodes_per_step:,} nodes per step, '
-                f'about {_size(self.bytes)} of memory')
-
-
-def estimate(sizes, batch, points=0, traced=False):
-    """The work of training an MLP whose layer sizes are `sizes` (inputs
-    first: [2, 16, 16, 1]) on batches of `batch` points, with `points`
-    points still to be generated (0 if the data exists already); `traced`
-    if `fit` will replay a traced step (see `replays`), which holds more
-    memory per node than an eager one.
-
-    Counted, not allocated, so a size of 10**30 costs nothing: a neuron with
-    n inputs makes 2n + 1 nodes (n products, n sums, the activation); a loss
-    at most 3K + 5 per point for K outputs; the L2 penalty 3 per parameter.
-    """
-    parameters = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
-    forward = sum((2 * n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))
-    per_point = forward + 3 * sizes[-1] + 5
-    per_step = batch * per_point + 3 * parameters
-    per_node = BYTES_PER_TRACED_NODE if traced else BYTES_PER_NODE
-    memory = per_step * per_node + parameters * BYTES_PER_PARAMETER + points * BYTES_PER_POINT
-    return Estimate(parameters, per_point, per_step, memory)
-
-
-def check_fits(function, work, available=None):
-    """`work` (an Estimate) if it fits in `available` bytes (default: what
-    `available_memory` reports; nothing is checked when it reports nothing),
-    else TooLargeError with the numbers. The message starts with `function`
-    (None for none)."""
-    if available is None:
-        available = available_memory()
-    if available is None or work.bytes <= available:
-        return work
-    raise TooLargeError(
-        f'{function + ": " if function else ""}this run needs about {_size(work.bytes)} of memory '
-        f'but {_size(available)} is available: {work.nodes_per_step:,} nodes per step '
-        f'({work.nodes_per_point:,} per point) and {work.parameters:,} parameters', work)
-
-
-def available_memory():
-    """The bytes this process may still allocate, as the system reports them,
-    or None where it reports nothing: Linux's MemAvailable (elsewhere, the
-    machine's physical memory), lowered by a container's memory limit."""
-    found = []
-    meminfo = _fields('/proc/meminfo')
-    if 'MemAvailable' in meminfo:
-        found.append(meminfo['MemAvailable'] * 1024)  # /proc/meminfo counts in KiB
-    else:
-        try:  # macOS and the other Unixes: all the memory there is
-            found.append(os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE'))
-        except (AttributeError, ValueError, OSError):  # no sysconf (Windows), or no such name
-            pass
-    for cgroup in _cgroups():
-        room = _cgroup_room(*cgroup)
-        if room is not None:
-            found.append(room)
-            break
-    return min(found) if found else None
-
-
-def _cgroups():
-    """Where this process's memory limit may be: (folder, limit file, usage
-    file, the memory.stat field of reclaimable cache), cgroup v2 then v1."""
-    own = '/'
-    try:
-        with open('/proc/self/cgroup') as file:
-            for line in file:
-                if line.startswith('0::'):  # v2: '0::/the/group'
-                    own = line[3:].strip() or '/'
-    except OSError:
-        pass
-    return [(os.path.join('/sys/fs/cgroup', own.lstrip('/')), 'memory.max', 'memory.current', 'inactive_file'),
-            ('/sys/fs/cgroup/memory', 'memory.limit_in_bytes', 'memory.usage_in_bytes', 'total_inactive_file')]
-
-
-def _cgroup_room(folder, limit_name, usage_name, cache_field):
-    """A cgroup's limit less what it uses, not counting file cache that the
-    kernel reclaims before it kills (as `docker stats` counts); None if
-    `folder` has no limit ('max' in v2; v1 writes a huge number, which the
-    caller's min ignores)."""
-    limit = _number_in(os.path.join(folder, limit_name))
-    used = _number_in(os.path.join(folder, usage_name))
-    if limit is None or used is None:
-        return None
-    cache = _fields(os.path.join(folder, 'memory.stat')).get(cache_field, 0)
-    return max(0, limit - max(0, used - cache))
-
-
-def _number_in(path):
-    try:
-        with open(path) as file:
-            return int(file.read())
-    except (OSError, ValueError):
-        return None
-
-
-def _fields(path):
-    """The 'name value' (or 'name: value unit') lines of a /proc or cgroup
-    file as a dict of ints; {} if it cannot be read."""
-    fields = {}
-    try:
-        with open(path) as file:
-            for line in file:
-                parts = line.replace(':', ' ').split()
-                if len(parts) >= 2 and parts[1].isdigit():
-                    fields[parts[0]] = int(parts[1])
-    except OSError:
-        pass
-    return fields
 
 
 def replays(loss, batch_size):
     """Whether `fit` replays a traced step for an nn model trained with the
     loss named `loss` (after 'auto' is resolved) and `batch_size`: the
-    whole dataset every step, and a loss whose graph never looks at `.data`."""
-    return batch_size is None and loss in ('hinge', 'mse')
-
-
-def _size(count):
-    for unit, scale in (('TB', 1e12), ('GB', 1e9), ('MB', 1e6)):
-        if count >= scale:
-            return f'{count / scale:.1f} {unit}'
-    return f'{count / 1e3:.0f} KB'
+    whole dataset every step. Every built-in loss builds a graph that never
+    looks at `.data` (cross_entropy shifts by the node `maximum(*logits)`,
+    binary cross-entropy uses the engine's `softplus`), so the loss does
+    not matter."""
+    return batch_size is None and loss in _losses.LOSSES
 
 
 def _layer_sizes(model):
@@ -326,10 +174,14 @@ def _layer_sizes(model):
     return None
 
 
-def _step(model, points, targets, loss_fn, parameters, l2, optimizer):
+def train_step(model, points, targets, loss_fn, parameters, l2, optimizer):
     """One update on a batch, the four lines of this module's docstring.
-    Returns the loss (a float) and the class each output predicted; the
-    step's graph is freed, by reference counting, when this returns."""
+
+    `model` is called on each point (any callable: the playground passes
+    one that also keeps the hidden layers' outputs). Returns the loss (a
+    float, with the L2 term) and the class each output predicted; the
+    step's graph is freed, by reference counting, when this returns.
+    """
     outputs = [model(x) for x in points]
     loss = _regularised(loss_fn(outputs, targets), parameters, l2)
     optimizer.zero_grad()
@@ -338,15 +190,23 @@ def _step(model, points, targets, loss_fn, parameters, l2, optimizer):
     return loss.data, [predicted_class(output) for output in outputs]
 
 
+def evaluate(model, X, y, loss_fn, targets, parameters, l2):
+    """(loss with the L2 term, accuracy) of `model` on the whole dataset,
+    under `no_grad`: no graph is built."""
+    with no_grad():
+        outputs = [model(x) for x in X]
+        loss = _regularised(loss_fn(outputs, targets), parameters, l2)
+        return loss.data, _fraction_right([predicted_class(output) for output in outputs], y)
+
+
 def _replayable(model, loss, y, batch_size):
     """Whether every step builds the same graph, so that a recording of it can be replayed.
 
     The batch must be the whole dataset: for a random batch the targets,
     which the losses hold as constants of the graph, change every step. The
     model must be one of nn's own modules, whose forward pass never looks at
-    `.data`; the loss hinge or mse, which never do either (binary
-    cross-entropy branches on the logit's sign, cross_entropy shifts by the
-    largest logit's `.data`). A loss function of your own stays eager.
+    `.data`, and the loss a built-in one, none of which do either. A loss
+    function of your own stays eager: it may branch on `.data`.
     """
     if callable(loss) or type(model) not in (MLP, Layer, Neuron):
         return False
@@ -354,7 +214,7 @@ def _replayable(model, loss, y, batch_size):
 
 
 class _ReplayedStep:
-    """`_step` on the whole dataset, traced on the first call and replayed after."""
+    """`train_step` on the whole dataset, traced on the first call and replayed after."""
 
     def __init__(self, model, X, targets, loss_fn, parameters, l2):
         self.program = None
@@ -382,136 +242,6 @@ class _ReplayedStep:
 def _regularised(loss, parameters, l2):
     """The loss plus the L2 penalty l2 * sum(p**2), or the loss alone for l2 = 0."""
     return loss + _losses.l2_penalty(parameters, l2) if l2 else loss
-
-
-# --------------------------------------------------------------------------
-# A run's output files: the old set or the new set, never a mix
-
-
-@contextlib.contextmanager
-def output_folder(folder, outputs):
-    """Replace the files named `outputs` in `folder` as one set.
-
-    Yields a fresh hidden folder inside `folder` (`.run.new-XXXXXXXX`) to
-    write the new files into. When the block ends normally, the new files
-    take the place of the old outputs, and an old output that the new run
-    did not make (graph.svg without Graphviz) goes with the rest of the old
-    set. When the block raises (an error, Ctrl-C) nothing in `folder`
-    changes. So a run that is stopped leaves `folder` holding the complete
-    old set or the complete new set. (Writing the files one by one cannot
-    give that: a run stopped after the first leaves a new model.json beside
-    the old plots.)
-
-    Putting the new set in place is a few renames inside `folder`: each old
-    output goes to a second hidden folder (`.run.old-XXXXXXXX`), then each
-    new file takes its place. If any of them fails or is interrupted, the
-    renames already made are undone, decided by what is on disk. Nothing
-    else in `folder` is moved or read: the user's own files, subfolders and
-    mount points stay where they are, and `folder` may be the current one.
-    A new output keeps the permissions of the old one it replaces. Only a
-    process killed outright (SIGKILL, a power cut) can leave a hidden
-    `.run.*` folder behind, holding what it was writing or the old set.
-
-    A folder that does not exist is made, and removed again (with any
-    parents made for it) if the block raises.
-    """
-    import shutil  # lazy, as in autograd._files: only a run that writes needs it
-    import tempfile
-
-    folder = os.fspath(folder)
-    if os.path.exists(folder) and not os.path.isdir(folder):
-        raise ValueError(f'the output folder {folder} is a file, not a folder')
-    for name in outputs:
-        path = os.path.join(folder, name)
-        if os.path.isdir(path) and not os.path.islink(path):
-            raise ValueError(f'{path} is a folder; a run writes a file of that name there, '
-                             f'so move it away or choose another output folder')
-    made = _missing_folders(folder)
-    try:
-        os.makedirs(folder, exist_ok=True)
-        staging = tempfile.mkdtemp(dir=folder, prefix='.run.new-')
-    except OSError as error:
-        _remove_empty(made)
-        raise OSError(f'cannot write to the output folder {folder}: {error.strerror or error}') from None
-    try:
-        yield staging
-        _put_in_place(folder, staging, outputs)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        _remove_empty(made)
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
-    _sync_folder(folder)
-
-
-def _put_in_place(folder, staging, outputs):
-    """Move the old outputs of `folder` aside and the new ones from
-    `staging` in; on any error, or Ctrl-C, put everything back as it was."""
-    import tempfile
-
-    new = [name for name in outputs if os.path.lexists(os.path.join(staging, name))]
-    aside = tempfile.mkdtemp(dir=folder, prefix='.run.old-')
-    try:
-        for name in outputs:
-            old = os.path.join(folder, name)
-            if os.path.lexists(old):
-                _keep_mode(old, os.path.join(staging, name))
-                os.replace(old, os.path.join(aside, name))
-        for name in new:
-            os.replace(os.path.join(staging, name), os.path.join(folder, name))
-    except BaseException:
-        # Decided by what is on disk, not by which call returned: an
-        # interrupt can land between a rename and the next line.
-        for name in new:
-            moved_in = not os.path.lexists(os.path.join(staging, name))
-            if moved_in and os.path.lexists(os.path.join(folder, name)):
-                os.replace(os.path.join(folder, name), os.path.join(staging, name))
-        for name in outputs:
-            if os.path.lexists(os.path.join(aside, name)):
-                os.replace(os.path.join(aside, name), os.path.join(folder, name))
-        os.rmdir(aside)  # empty again; if not, it keeps the old set safe
-        raise
-    # The new set is in place: the old one can go. Whatever cannot (a
-    # folder that took an output's name meanwhile) stays where it is.
-    for name in outputs:
-        try:
-            os.unlink(os.path.join(aside, name))
-        except OSError:
-            pass
-    try:
-        os.rmdir(aside)
-    except OSError:
-        pass
-
-
-def _keep_mode(old, new):
-    """Give the new file the permissions of the old one it replaces."""
-    try:
-        if os.path.isfile(new) and not os.path.islink(old):
-            os.chmod(new, os.stat(old).st_mode & 0o7777)
-    except OSError:
-        pass
-
-
-def _missing_folders(folder):
-    """`folder` and those of its parents that do not exist, deepest first."""
-    missing = []
-    path = os.path.abspath(folder)
-    while not os.path.lexists(path):
-        missing.append(path)
-        parent = os.path.dirname(path)
-        if parent == path:
-            break
-        path = parent
-    return missing
-
-
-def _remove_empty(folders):
-    for path in folders:
-        try:
-            os.rmdir(path)
-        except OSError:  # not empty (someone wrote there meanwhile): leave it
-            return
 
 
 @no_grad()
@@ -610,7 +340,8 @@ def _show_progress(bar, history):
     bar.update(1)
 
 
-def _progress_bar(steps):
+def progress_bar(steps):
+    """A tqdm bar of `steps` training steps (fit's and nn.gpt.train's)."""
     from tqdm.auto import tqdm  # lazy: only when a bar is wanted
     return tqdm(total=steps, desc='training', unit='step', leave=True)
 

@@ -117,7 +117,7 @@ def test_clusters_per_layer_and_neuron_for_an_mlp():
     import nn
 
     model = nn.MLP(2, [3, 1])
-    output, groups = model.trace([1.0, -2.0])
+    output, groups = model.forward_with_groups([1.0, -2.0])
     output = output[0] if isinstance(output, list) else output
     loss = (output - 1.0) ** 2
     loss.backward()
@@ -143,7 +143,7 @@ def test_collapse_draws_one_box_per_neuron_with_its_output():
 
     model = nn.MLP(2, [3, 1])
     x = [1.0, -2.0]
-    output, groups = model.trace(x)
+    output, groups = model.forward_with_groups(x)
     output = output[0] if isinstance(output, list) else output
     loss = (output - 1.0) ** 2
     loss.backward()

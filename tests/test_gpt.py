@@ -381,8 +381,6 @@ def test_forward_token_refuses_a_position_past_the_block():
 
 
 def test_traced_training_gives_the_eager_numbers_bit_for_bit():
-    if not gpt.traceable():
-        pytest.skip('this engine has no autograd.trace yet (it lands with the trace issue)')
     words = ['ada', 'bob', 'eve', 'zoe', 'anna', 'ida']  # two lengths: two programs
     traced, eager = (nn.GPT(VOCAB, n_embd=8, n_head=2, block_size=8, seed=4) for _ in range(2))
     traced_losses = gpt.train(traced, words, steps=8, eager=False)

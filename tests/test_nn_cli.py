@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 
 import nn
+import nn.memory
 
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 OUTPUTS = ('model.json', 'decision_boundary.png', 'loss.png', 'graph.svg')
@@ -203,7 +204,7 @@ def test_refused_before_anything_is_built(tmp_path, monkeypatch, capsys, nothing
     from nn.__main__ import main
     monkeypatch.chdir(tmp_path)
     available = 100_000 if '1000000' in args else FOUR_GB  # the same figures on every machine
-    monkeypatch.setattr(nn.train, 'available_memory', lambda: available, raising=False)
+    monkeypatch.setattr(nn.memory, 'available_memory', lambda: available, raising=False)
     assert main(['train', *args]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and ': error: ' in lines[0] and message in lines[0], lines

@@ -1,4 +1,4 @@
-"""nn.module: shapes, values against hand/numpy/micrograd, validation, names, seeds, trace."""
+"""nn.module: shapes, values against hand/numpy/micrograd, validation, names, seeds, groups."""
 
 import math
 import random
@@ -97,6 +97,22 @@ def test_mlp_matches_numpy(activation):
         x = [rng.uniform(-2, 2) for _ in range(3)]
         got = [o.data for o in model(x)]
         np.testing.assert_allclose(got, numpy_forward(model, x), rtol=1e-12, atol=1e-14)
+
+
+def test_forward_with_hidden_gives_the_output_and_every_hidden_layer():
+    model = MLP(3, [5, 1, 4, 2], 'tanh', seed=7)
+    x = [0.3, -1.2, 2.0]
+    output, hidden = model.forward_with_hidden(x)
+    assert [o.data for o in output] == [o.data for o in model(x)]
+    assert [len(layer) for layer in hidden] == [5, 1, 4]  # a layer of one neuron is a list too
+    for depth, layer in enumerate(hidden):
+        prefix = MLP(3, [5, 1, 4, 2][:depth + 1], 'tanh', seed=7)  # the same first layers
+        prefix.layers[-1].activation = 'tanh'  # numpy_forward applies each layer's own
+        expected = numpy_forward(prefix, x)
+        np.testing.assert_allclose([h.data for h in layer], expected, rtol=1e-12, atol=1e-14)
+    single = MLP(2, [3, 1], seed=0)
+    out, hidden = single.forward_with_hidden([1.0, -1.0])
+    assert isinstance(out, Value) and out.data == single([1.0, -1.0]).data and len(hidden) == 1
 
 
 def test_mlp_parameter_gradients_match_central_differences():
@@ -261,7 +277,7 @@ def test_micrograd_style_subclass_that_only_lists_parameters():
 
 
 # --------------------------------------------------------------------------
-# trace
+# forward_with_groups: which neuron made each node
 
 
 def graph_nodes(root):
@@ -275,10 +291,10 @@ def graph_nodes(root):
     return nodes
 
 
-def test_trace_of_mlp_groups_every_node_by_neuron():
+def test_forward_with_groups_of_mlp_groups_every_node_by_neuron():
     model = MLP(2, [3, 2, 1], seed=0)
     x = [Value(0.5, label='x1'), Value(-1.0, label='x2')]
-    output, groups = model.trace(x)
+    output, groups = model.forward_with_groups(x)
     assert output.data == model(x).data
     nodes = graph_nodes(output)
     assert set(map(id, groups)) == {id(n) for n in nodes} - set(map(id, x))
@@ -290,20 +306,20 @@ def test_trace_of_mlp_groups_every_node_by_neuron():
     assert len(in_neuron) == 8
 
 
-def test_trace_cluster_names_for_layer_and_neuron():
+def test_forward_with_groups_cluster_names_for_layer_and_neuron():
     layer = Layer(2, 4, seed=0)
-    outs, groups = layer.trace([1.0, 2.0])
+    outs, groups = layer.forward_with_groups([1.0, 2.0])
     assert [o.data for o in outs] == [o.data for o in layer([1.0, 2.0])]
     assert groups[outs[3]] == ('neurons.3',)
     neuron = Neuron(2, seed=0)
-    out, groups = neuron.trace([1.0, 2.0])
+    out, groups = neuron.forward_with_groups([1.0, 2.0])
     assert set(groups.values()) == {('neuron',)} and groups[neuron.b] == ('neuron',)
     assert out in groups
 
 
-def test_trace_leaves_out_nodes_made_later():
+def test_forward_with_groups_leaves_out_nodes_made_later():
     model = MLP(2, [2, 1], seed=0)
-    output, groups = model.trace([1.0, 1.0])
+    output, groups = model.forward_with_groups([1.0, 1.0])
     loss = (output - 1.0) ** 2
     assert loss not in groups
 

@@ -6,6 +6,7 @@ import os
 import pytest
 
 import nn
+import nn.memory
 from autograd import Value, is_grad_enabled
 from nn import MLP, datasets
 
@@ -256,20 +257,22 @@ def step_graph_nodes(model, X, y, loss):
 def test_estimate_counts_the_nodes_of_a_step(nouts, loss, classes):
     X, y = datasets.blobs(n=20, classes=classes, seed=0)
     model = MLP(2, nouts, seed=0)
-    work = nn.train.estimate([2, *nouts], batch=len(X))
+    work = nn.memory.estimate([2, *nouts], batch=len(X))
     assert work.parameters == model.num_parameters()
     counted = step_graph_nodes(model, X, y, loss)
     assert counted <= work.nodes_per_step <= counted + 8 * len(X)  # an upper bound, and a close one
 
 
-@pytest.mark.parametrize('traced', [False, True], ids=['eager', 'traced'])
-def test_estimate_covers_the_measured_peak_of_a_step(traced):
+@pytest.mark.parametrize('traced, loss, classes', [(False, 'hinge', 2), (True, 'hinge', 2), (True, 'bce', 2),
+                                                    (True, 'cross_entropy', 4)])
+def test_estimate_covers_the_measured_peak_of_a_step(traced, loss, classes):
     """The bytes per node were measured so; a change to the engine that
     makes a step hungrier than the estimate says fails here."""
     import tracemalloc
-    X, y = datasets.moons(n=30, seed=0)
-    model = MLP(2, [8, 8, 1], seed=0)
-    loss_fn, targets = nn.train._loss_and_targets('hinge', y, model)
+    X, y = datasets.blobs(n=30, classes=classes, seed=0) if classes > 2 else datasets.moons(n=30, seed=0)
+    outputs = nn.losses.num_outputs(loss, classes)
+    model = MLP(2, [8, 8, outputs], seed=0)
+    loss_fn, targets = nn.train._loss_and_targets(loss, y, model)
     parameters = model.parameters()
     optimizer = nn.optim.Adam(parameters, lr=0.01)
     optimizer.step()  # its state is made at the first step: not part of a graph
@@ -282,40 +285,40 @@ def test_estimate_covers_the_measured_peak_of_a_step(traced):
             step(optimizer)  # traces the step
             step(optimizer)  # replays it
         else:
-            nn.train._step(model, X, targets, loss_fn, parameters, 1e-4, optimizer)
+            nn.train.train_step(model, X, targets, loss_fn, parameters, 1e-4, optimizer)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
         if was:
             gc.enable()
-    work = nn.train.estimate([2, 8, 8, 1], batch=len(X), traced=traced)
+    work = nn.memory.estimate([2, 8, 8, outputs], batch=len(X), traced=traced)
     assert peak <= work.bytes <= 2.5 * peak, (peak, work)
 
 
 def test_estimate_of_absurd_sizes_is_instant_and_refused():
-    work = nn.train.estimate([2, 10**30, 1], batch=100, points=100)
+    work = nn.memory.estimate([2, 10**30, 1], batch=100, points=100)
     assert work.parameters == 4 * 10**30 + 1
-    with pytest.raises(nn.train.TooLargeError) as error:
-        nn.train.check_fits('fit', work)
+    with pytest.raises(nn.memory.TooLargeError) as error:
+        nn.memory.check_fits('fit', work)
     assert error.value.estimate is work and isinstance(error.value, ValueError)
     assert str(error.value).startswith('fit: this run needs about ')
 
 
 def test_check_fits_message_has_the_numbers():
-    work = nn.train.estimate([2, 1000, 1], batch=100)
-    assert nn.train.check_fits('fit', work, available=work.bytes) is work
-    with pytest.raises(nn.train.TooLargeError, match=(
+    work = nn.memory.estimate([2, 1000, 1], batch=100)
+    assert nn.memory.check_fits('fit', work, available=work.bytes) is work
+    with pytest.raises(nn.memory.TooLargeError, match=(
             r'^fit: this run needs about [0-9.]+ MB of memory but 100.0 MB is available: '
             r'712,903 nodes per step \(7,009 per point\) and 4,001 parameters$')):
-        nn.train.check_fits('fit', work, available=10**8)
+        nn.memory.check_fits('fit', work, available=10**8)
 
 
 def test_fit_refuses_a_run_too_large_before_building_anything(monkeypatch):
     X, y = datasets.moons(n=50, seed=0)
     model = MLP(2, [64, 1], seed=0)
     before = [p.data for p in model.parameters()]
-    monkeypatch.setattr(nn.train, 'available_memory', lambda: 1_000_000)
-    with pytest.raises(nn.train.TooLargeError, match=r'^fit: this run needs about [0-9.]+ MB .* 1.0 MB is available'):
+    monkeypatch.setattr(nn.memory, 'available_memory', lambda: 1_000_000)
+    with pytest.raises(nn.memory.TooLargeError, match=r'^fit: this run needs about [0-9.]+ MB .* 1.0 MB is available'):
         nn.fit(model, X, y, steps=1, progress=False)
     assert [p.data for p in model.parameters()] == before
     # a batch of 1 is small enough
@@ -324,38 +327,38 @@ def test_fit_refuses_a_run_too_large_before_building_anything(monkeypatch):
 
 
 def test_available_memory_on_this_machine():
-    available = nn.train.available_memory()
+    available = nn.memory.available_memory()
     if not os.path.exists('/proc/meminfo'):
         assert available is None or available > 0
         return
-    total = nn.train._fields('/proc/meminfo')['MemTotal'] * 1024
+    total = nn.memory._fields('/proc/meminfo')['MemTotal'] * 1024
     assert isinstance(available, int) and 0 < available <= total
 
 
 def test_available_memory_is_none_where_nothing_is_known(monkeypatch, tmp_path):
     def no_file(path, *args, **kwargs):
         raise FileNotFoundError(2, 'No such file or directory', path)
-    monkeypatch.setattr(nn.train, 'open', no_file, raising=False)
+    monkeypatch.setattr(nn.memory, 'open', no_file, raising=False)
     monkeypatch.delattr(os, 'sysconf', raising=False)
-    assert nn.train.available_memory() is None
+    assert nn.memory.available_memory() is None
     monkeypatch.setattr(os, 'sysconf', lambda name: {'SC_PHYS_PAGES': 1000, 'SC_PAGE_SIZE': 4096}[name],
                         raising=False)
-    assert nn.train.available_memory() == 4_096_000  # no /proc/meminfo: the physical memory
+    assert nn.memory.available_memory() == 4_096_000  # no /proc/meminfo: the physical memory
 
 
 def test_a_containers_limit_counts_without_its_file_cache(tmp_path):
     (tmp_path / 'memory.max').write_text('1000000000\n')
     (tmp_path / 'memory.current').write_text('700000000\n')
     (tmp_path / 'memory.stat').write_text('anon 400000000\nfile 300000000\ninactive_file 200000000\n')
-    room = nn.train._cgroup_room(str(tmp_path), 'memory.max', 'memory.current', 'inactive_file')
+    room = nn.memory._cgroup_room(str(tmp_path), 'memory.max', 'memory.current', 'inactive_file')
     assert room == 1_000_000_000 - (700_000_000 - 200_000_000)
     (tmp_path / 'memory.max').write_text('max\n')
-    assert nn.train._cgroup_room(str(tmp_path), 'memory.max', 'memory.current', 'inactive_file') is None
+    assert nn.memory._cgroup_room(str(tmp_path), 'memory.max', 'memory.current', 'inactive_file') is None
 
 
 def test_replays_says_what_fit_does():
     X, y = datasets.moons(n=10, seed=0)
-    for loss in ('hinge', 'mse', 'bce'):
+    for loss in ('hinge', 'mse', 'bce', 'cross_entropy'):
         for batch_size in (None, 5):
             assert nn.train.replays(loss, batch_size) == nn.train._replayable(
                 MLP(2, [3, 1]), loss, y, batch_size), (loss, batch_size)

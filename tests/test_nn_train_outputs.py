@@ -1,6 +1,6 @@
 """A run's output files are replaced as one set: a run stopped at any point
 leaves the complete old set or the complete new set, and nothing else of the
-user's is touched (nn.train.output_folder, and `python -m nn train` using it)."""
+user's is touched (nn.run_folder.output_folder, and `python -m nn train` using it)."""
 
 import os
 import signal
@@ -11,6 +11,7 @@ import textwrap
 import pytest
 
 import nn
+import nn.run_folder
 import nn.__main__ as cli
 from autograd._files import write_atomically
 
@@ -69,7 +70,7 @@ def test_output_folder_replaces_the_set_and_keeps_everything_else(tmp_path):
     folder = tmp_path / 'runs' / 'moons'
     before = old_set(folder)
     os.chmod(folder / 'model.json', 0o600)
-    with nn.train.output_folder(folder, OUTPUTS) as staging:
+    with nn.run_folder.output_folder(folder, OUTPUTS) as staging:
         assert os.path.dirname(staging) == str(folder)  # beside the outputs: same file system
         write_new_set(staging, OUTPUTS[:3])  # no graph.svg this time
     after = snapshot(folder)
@@ -118,7 +119,7 @@ def assert_new_set(folder):
 def test_output_folder_interrupted_at_every_rename(tmp_path, monkeypatch, after):
     def run(folder):
         try:
-            with nn.train.output_folder(folder, OUTPUTS) as staging:
+            with nn.run_folder.output_folder(folder, OUTPUTS) as staging:
                 write_new_set(staging)
         except KeyboardInterrupt:
             return False
@@ -132,7 +133,7 @@ def test_output_folder_interrupted_at_every_rename(tmp_path, monkeypatch, after)
 def test_output_folder_first_run_interrupted_leaves_no_folder(tmp_path):
     folder = tmp_path / 'runs' / 'moons'
     with pytest.raises(KeyboardInterrupt):
-        with nn.train.output_folder(folder, OUTPUTS) as staging:
+        with nn.run_folder.output_folder(folder, OUTPUTS) as staging:
             write_new_set(staging, OUTPUTS[:1])
             raise KeyboardInterrupt
     assert os.listdir(tmp_path) == []  # neither the folder nor runs/, which it made
@@ -142,11 +143,11 @@ def test_output_folder_refuses_what_it_would_clobber(tmp_path):
     a_file = tmp_path / 'a-file'
     a_file.write_text('mine')
     with pytest.raises(ValueError, match='is a file, not a folder'):
-        with nn.train.output_folder(a_file, OUTPUTS):
+        with nn.run_folder.output_folder(a_file, OUTPUTS):
             pass
     (tmp_path / 'out' / 'model.json').mkdir(parents=True)
     with pytest.raises(ValueError, match=r'model.json is a folder; .* choose another output folder'):
-        with nn.train.output_folder(tmp_path / 'out', OUTPUTS):
+        with nn.run_folder.output_folder(tmp_path / 'out', OUTPUTS):
             pass
     assert sorted(snapshot(tmp_path)) == ['a-file', 'out', os.path.join('out', 'model.json')]
 

@@ -18,7 +18,8 @@ import pytest
 
 import nn
 from autograd.engine import no_grad
-from nn import playground as playground_module
+from nn.playground import session as session_module
+from nn.playground import view as view_module
 from nn.playground import DEFAULTS, Playground, Session, SettingsError, check_settings
 
 
@@ -103,9 +104,10 @@ def test_steps_are_nn_fit_steps():
     model = nn.MLP(2, [16, 16, 1], seed=0)
     history = nn.fit(model, X, y, loss='hinge', optimizer='adam', lr=0.05, steps=5, l2=1e-4,
                      seed=0, progress=False)
-    assert losses == pytest.approx(history.loss, rel=1e-12)
-    assert [p.data for p in pg.model.parameters()] == pytest.approx([p.data for p in model.parameters()])
-    assert pg.history['accuracy'] == pytest.approx(history.accuracy)
+    # The same step function (nn.train.train_step; fit replays it, bit for bit): the same floats.
+    assert losses == history.loss
+    assert [p.data for p in pg.model.parameters()] == [p.data for p in model.parameters()]
+    assert pg.history['accuracy'] == history.accuracy
 
 
 def test_training_lowers_the_loss_and_reset_starts_over():
@@ -197,7 +199,7 @@ def test_sgd_state_has_no_second_moment():
 
 
 def test_curves_are_thinned_but_keep_their_step_numbers(monkeypatch):
-    monkeypatch.setattr(playground_module, 'MAX_CURVE_POINTS', 10)
+    monkeypatch.setattr(view_module, 'MAX_CURVE_POINTS', 10)
     pg = Playground(hidden=(2,), n=10)
     pg.step(35)
     history = pg.state()['history']
@@ -344,8 +346,24 @@ def test_select_checks_the_index():
 # -- recording and the saved page ----------------------------------------
 
 
+def test_pages_and_widget_start_from_the_choices_python_sends():
+    from nn.playground import choices, pages
+
+    offered = choices()
+    assert offered == {'dataset': list(nn.datasets.DATASETS), 'activation': ['relu', 'tanh', 'sigmoid'],
+                       'loss': list(nn.losses.LOSSES), 'optimizer': ['adam', 'sgd']}
+    for name, options in offered.items():  # every choice offered is accepted
+        for option in options:
+            if name != 'loss' or option not in nn.losses.BINARY:
+                assert check_settings({name: option})[name] == option
+    assert boot_data(pages.live_page())['choices'] == offered
+    # The front end holds no list of its own.
+    script = files('nn').joinpath('web', 'playground.js').read_text(encoding='utf-8')
+    assert "'cross_entropy'" not in script and "'spirals'" not in script
+
+
 def test_frames_are_thinned_evenly(monkeypatch):
-    monkeypatch.setattr(playground_module, 'MAX_FRAMES', 8)
+    monkeypatch.setattr(session_module, 'MAX_FRAMES', 8)
     pg = Playground(hidden=(2,), n=10)
     pg.step(40)
     steps = [frame['step'] for frame in pg._frames]
@@ -452,6 +470,7 @@ def test_widget_sends_state_and_answers_commands():
     widget = pg.widget()
     assert pg.widget() is widget
     assert widget.mode == 'live' and widget.palette['positive'].startswith('#')
+    assert widget.choices == nn.playground.choices()
     assert widget.state['step'] == 0 and widget.state['running'] is False
     assert 'export default' in widget._esm and '.pg-bar' in widget._css
     sent = []

@@ -175,6 +175,33 @@ def test_a_bad_learning_rate_shows_a_message_and_changes_nothing(browser, served
     assert console_errors(browser) == []
 
 
+def test_the_menus_offer_what_python_sends(browser, served, monkeypatch):
+    """The page repeats no choice list: its menus are nn.playground.choices(),
+    and a choice added in Python appears in the page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from nn.playground import choices, settings
+
+    open_page(browser, served)
+    for name, options in choices().items():
+        menu = Select(browser.find_element(By.NAME, name))
+        assert [option.get_attribute('value') for option in menu.options] == options, name
+        assert menu.first_selected_option.get_attribute('value') == served.session.playground.settings[name]
+    # A page made while Python offers one more activation shows it (and only then).
+    monkeypatch.setattr(settings, 'ACTIVATIONS', (*settings.ACTIVATIONS, 'linear'))
+    other = make_server(Playground(), port=0)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        open_page(browser, other)
+        menu = Select(browser.find_element(By.NAME, 'activation'))
+        assert [option.get_attribute('value') for option in menu.options] == ['relu', 'tanh', 'sigmoid', 'linear']
+    finally:
+        browser.get('about:blank')
+        other.shutdown()
+        other.server_close()
+
+
 def test_a_second_tab_shares_the_session(browser, served):
     open_page(browser, served)
     button(browser, 'Step').click()

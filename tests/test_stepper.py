@@ -161,7 +161,7 @@ def test_a_collapsed_page_paints_each_box_with_its_groups_output(tmp_path):
     import nn
 
     model = nn.MLP(2, [3, 1], seed=0)  # seeded: the box is found by its data, which must be unique
-    output, groups = model.trace([1.0, -2.0])
+    output, groups = model.forward_with_groups([1.0, -2.0])
     output = output[0] if isinstance(output, list) else output
     loss = (output - 1.0) ** 2
     page = save_steps_html(loss, tmp_path / 'steps.html', groups=groups, collapse=True).read_text(encoding='utf-8')

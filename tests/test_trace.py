@@ -702,11 +702,13 @@ def test_a_large_listing_is_elided_with_counts():
 # nn.fit replays where it is safe
 
 
-@pytest.mark.parametrize('loss, optimizer', [('hinge', 'adam'), ('mse', 'sgd')])
-def test_fit_replayed_gives_the_eager_history_bit_for_bit(monkeypatch, loss, optimizer):
+@pytest.mark.parametrize('loss, optimizer, outputs', [('hinge', 'adam', 1), ('mse', 'sgd', 1), ('bce', 'adam', 1),
+                                                      ('cross_entropy', 'adam', 3)])
+def test_fit_replayed_gives_the_eager_history_bit_for_bit(monkeypatch, loss, optimizer, outputs):
     import nn.train
 
-    X, y = nn.datasets.moons(n=30, noise=0.1, seed=0)
+    X, y = (nn.datasets.moons(n=30, noise=0.1, seed=0) if outputs == 1
+            else nn.datasets.blobs(n=30, classes=outputs, seed=0))
     runs = {}
     traced = []
     real_trace = nn.train.trace
@@ -714,7 +716,7 @@ def test_fit_replayed_gives_the_eager_history_bit_for_bit(monkeypatch, loss, opt
     for replay in (True, False):
         if not replay:
             monkeypatch.setattr(nn.train, '_replayable', lambda *args: False)
-        model = nn.MLP(2, [6, 6, 1], seed=3)
+        model = nn.MLP(2, [6, 6, outputs], seed=3)
         history = nn.fit(model, X, y, loss=loss, optimizer=optimizer, steps=12, progress=False)
         runs[replay] = history, [p.data for p in model.parameters()]
     assert len(traced) == 1  # the replayed run traced once; the eager one never
@@ -730,8 +732,9 @@ def test_fit_stays_eager_where_the_graph_depends_on_the_data(monkeypatch):
 
     monkeypatch.setattr(nn.train, 'trace', lambda fn: pytest.fail('fit traced'))
     X, y = nn.datasets.moons(n=20, noise=0.1, seed=0)
-    model = nn.MLP(2, [4, 2], seed=0)
-    nn.fit(model, X, y, loss='cross_entropy', steps=2, progress=False)  # shifts by max(.data)
     model = nn.MLP(2, [4, 1], seed=0)
-    nn.fit(model, X, y, loss='bce', steps=2, progress=False)  # branches on the logit's sign
     nn.fit(model, X, y, loss='hinge', steps=2, batch_size=5, progress=False)  # targets change
+
+    def branching_loss(outputs, targets):  # a loss of one's own may look at .data
+        return sum(out if out.data > 0 else -out for out in outputs)
+    nn.fit(model, X, y, loss=branching_loss, steps=2, progress=False)

@@ -1,4 +1,4 @@
-"""Front-end files (autograd/web): they parse, they ship, and pages fetch nothing.
+"""Front-end files (autograd/web, nn/web): they parse, they ship, and pages fetch nothing.
 
 `node --check` is the JavaScript parser of the tests; `./lab test` installs
 Node.js when it is missing, so a machine without it fails here instead of
@@ -16,12 +16,15 @@ from pathlib import Path
 import pytest
 
 import autograd
+import nn
 from autograd import Value, save_steps_html
 
-WEB = Path(autograd.__file__).parent / 'web'
-JS_FILES = sorted(WEB.rglob('*.js'))
-SHIPPED = ('palette.json', 'stepper.js', 'stepper.css', 'playground.js', 'playground_live.js',
-           'playground.css', 'playground.html')
+WEB = Path(autograd.__file__).parent / 'web'     # the stepper's files and the palette
+NN_WEB = Path(nn.__file__).parent / 'web'        # the playground's
+WEB_FOLDERS = {'autograd': WEB, 'nn': NN_WEB}
+JS_FILES = sorted([*WEB.rglob('*.js'), *NN_WEB.rglob('*.js')])
+SHIPPED = {'autograd': ('palette.json', 'stepper.js', 'stepper.css'),
+           'nn': ('playground.js', 'playground_live.js', 'playground.css', 'playground.html')}
 # The one file that may fetch: the playground's live page asking its own server
 # (never inlined into a saved page).
 FETCHES_FROM_ITS_SERVER = ('playground_live.js',)
@@ -30,13 +33,13 @@ FETCHES_FROM_ITS_SERVER = ('playground_live.js',)
 def node_program():
     node = shutil.which('node') or shutil.which('nodejs')
     if node is None:
-        pytest.fail('Node.js is needed to check the JavaScript in autograd/web: install it '
+        pytest.fail('Node.js is needed to check the JavaScript in autograd/web and nn/web: install it '
                     '(Debian/Ubuntu: sudo apt-get install nodejs; ./lab test does this itself)')
     return node
 
 
 def test_there_is_javascript_to_check():
-    assert [path.name for path in JS_FILES] == ['playground.js', 'playground_live.js', 'stepper.js']
+    assert sorted(path.name for path in JS_FILES) == ['playground.js', 'playground_live.js', 'stepper.js']
 
 
 @pytest.mark.parametrize('path', JS_FILES, ids=lambda path: path.name)
@@ -53,10 +56,11 @@ def test_node_check_can_fail(tmp_path):
 
 
 def test_the_package_finds_its_web_files():
-    web = resources.files('autograd').joinpath('web')
-    for name in SHIPPED:
-        assert web.joinpath(name).read_text(encoding='utf-8').strip(), name
-    json.loads(web.joinpath('palette.json').read_text(encoding='utf-8'))
+    for package, names in SHIPPED.items():
+        web = resources.files(package).joinpath('web')
+        for name in names:
+            assert web.joinpath(name).read_text(encoding='utf-8').strip(), name
+    json.loads(resources.files('autograd').joinpath('web', 'palette.json').read_text(encoding='utf-8'))
 
 
 def test_a_build_of_the_package_ships_the_web_files(tmp_path):
@@ -68,14 +72,17 @@ def test_a_build_of_the_package_ships_the_web_files(tmp_path):
         shutil.copy(project / name, tmp_path / name)
     subprocess.run([sys.executable, '-c', 'from setuptools import setup; setup()', '-q', 'build_py',
                     '-d', str(tmp_path / 'built')], cwd=tmp_path, check=True, capture_output=True)
-    built = tmp_path / 'built' / 'autograd'
-    assert (built / 'stepper.py').exists()
-    for name in SHIPPED:
-        assert (built / 'web' / name).read_bytes() == (WEB / name).read_bytes(), name
+    built = tmp_path / 'built'
+    assert (built / 'autograd' / 'stepper.py').exists()
+    for module in ('__init__', 'session', 'settings', 'view', 'pages', 'server', 'widget'):
+        assert (built / 'nn' / 'playground' / f'{module}.py').exists(), module
+    for package, names in SHIPPED.items():
+        for name in names:
+            assert (built / package / 'web' / name).read_bytes() == (WEB_FOLDERS[package] / name).read_bytes(), name
 
 
 def test_web_files_name_no_url_and_load_nothing():
-    for path in sorted(WEB.iterdir()):
+    for path in sorted([*WEB.iterdir(), *NN_WEB.iterdir()]):
         text = path.read_text(encoding='utf-8')
         assert not re.search(r'https?://', text), path.name
         if path.suffix == '.js':

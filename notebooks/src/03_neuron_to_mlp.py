@@ -41,14 +41,14 @@ print('number of parameters:', model.num_parameters(), '= (2+1)*16 + (16+1)*16 +
 # ## The graph of a network on one input
 #
 # A tiny network, `MLP(2, [3, 1])` (three tanh neurons, then one output), is small enough
-# to draw whole. `model.trace(x)` runs the forward pass and also records which neuron made
+# to draw whole. `model.forward_with_groups(x)` runs the forward pass and also records which neuron made
 # each node, so the drawing can put each neuron in its own box, inside a box per layer. After `backward()`, every weight shows
 # its gradient; with `color_grads=True` the fill says its sign (blue positive, red negative)
 # and size.
 
 # %%
 tiny = nn.MLP(2, [3, 1], activation='tanh', seed=1)
-output, groups = tiny.trace([0.5, -1.5])
+output, groups = tiny.forward_with_groups([0.5, -1.5])
 output.backward()
 draw_dot(output, groups=groups, color_grads=True)
 
@@ -59,7 +59,7 @@ draw_dot(output, groups=groups, color_grads=True)
 # shape as textbooks draw it, but with this input's numbers in it.
 
 # %%
-output, groups = model.trace([0.5, -1.5])
+output, groups = model.forward_with_groups([0.5, -1.5])
 output.backward()
 draw_dot(output, groups=groups, collapse=True, rankdir='LR')
 

@@ -144,7 +144,7 @@ steps = 300
 started = time.perf_counter()
 losses = gpt.train(model, names, steps=steps)
 seconds = time.perf_counter() - started
-print(f'{"traced" if gpt.traceable() else "eager"}: {steps} steps in {seconds:.1f} s')
+print(f'traced: {steps} steps in {seconds:.1f} s')
 print(f'mean loss: first 50 steps {sum(losses[:50]) / 50:.3f}, last 50 steps {sum(losses[-50:]) / 50:.3f}')
 gpt.plot_losses(losses, title=f'GPT on names: {steps} steps')
 
@@ -193,21 +193,18 @@ nodes = len(autograd.graph.topo_order(model.loss(tokens)))
 print(f'"william", {nodes:,} nodes: forward {1e3 * forward:.0f} ms, backward {1e3 * backward:.0f} ms, '
       f'freeing {1e3 * free:.0f} ms -> {1e9 * (forward + backward + free) / nodes:.0f} ns per node')
 
-if gpt.traceable():
-    step_on = gpt.training_step(model, steps=1000)
+step_on = gpt.training_step(model, steps=1000)
+started = time.perf_counter()
+step_on(tokens)  # the first call of a length traces it
+tracing = time.perf_counter() - started
+replays = []
+for _ in range(5):
     started = time.perf_counter()
-    step_on(tokens)  # the first call of a length traces it
-    tracing = time.perf_counter() - started
-    replays = []
-    for _ in range(5):
-        started = time.perf_counter()
-        step_on(tokens)
-        replays.append(time.perf_counter() - started)
-    replay = statistics.median(replays)
-    print(f'traced: first step (tracing) {1e3 * tracing:.0f} ms, then {1e3 * replay:.1f} ms per step '
-          f'({(forward + backward + free) / replay:.1f}x the eager step)')
-else:
-    print('this engine has no autograd.trace: only the eager step is measured')
+    step_on(tokens)
+    replays.append(time.perf_counter() - started)
+replay = statistics.median(replays)
+print(f'traced: first step (tracing) {1e3 * tracing:.0f} ms, then {1e3 * replay:.1f} ms per step '
+      f'({(forward + backward + free) / replay:.1f}x the eager step)')
 
 # %% [markdown]
 # The benchmark (`python benchmarks/gpt.py`) runs microgpt's own model code on an engine

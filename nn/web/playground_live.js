@@ -1,7 +1,7 @@
 // The live page of `python -m nn playground`: the playground's front end
 // (playground.js) with a model that talks to the server that served it.
 // Only this page's own origin is ever asked: GET /api/state, POST /api/command
-// (nn/playground.py documents both).
+// (nn/playground/__init__.py documents both).
 
 import playground, { Events } from './playground.js';
 
@@ -9,7 +9,7 @@ class ServerModel extends Events {
   // Polls GET /api/state (answered at once, with the state only if it is new)
   // and sends commands with POST /api/command; every tab shares the session.
   constructor(boot) {
-    super({ mode: 'live', palette: boot.palette, state: null });
+    super({ mode: 'live', palette: boot.palette, choices: boot.choices, state: null });
     this.version = -1;
     this.failed = false;
   }

@@ -5,7 +5,8 @@
 // a model over the recorded frames; that page loads nothing else).
 //
 // The model holds `mode` ('live' or 'recording'), `palette` (autograd/web/
-// palette.json) and `state` (Playground.state() plus `running`). The page
+// palette.json), `choices` (what the settings' menus offer) and `state`
+// (Playground.state() plus `running`). The page
 // sends commands with model.send({action: ...}) and hears the reply as a
 // 'msg:custom' message {type: 'reply', ok, error}. Everything drawn comes from
 // the state; the layout of the graph is computed in Python, so a new frame
@@ -106,14 +107,9 @@ function buildToolbar(root, mode) {
   return { play, step, reset, stepText, lossText, accuracyText, slider };
 }
 
-const CHOICES = {
-  dataset: ['moons', 'circles', 'xor', 'spirals', 'blobs'],
-  activation: ['relu', 'tanh', 'sigmoid'],
-  optimizer: ['adam', 'sgd'],
-  loss: ['hinge', 'bce', 'mse', 'cross_entropy'],
-};
-
-function buildSettings(root) {
+// The menus offer what Python sends as `choices` (nn/playground/settings.py):
+// {dataset: [...], activation: [...], loss: [...], optimizer: [...]}.
+function buildSettings(root, choices) {
   const form = make('form', { class: 'pg-settings' }, root);
   const fields = {};
   const field = (name, label, control) => {
@@ -123,7 +119,7 @@ function buildSettings(root) {
     fields[name] = control;
   };
   field('lr', 'learning rate', make('input', { name: 'lr', type: 'text', size: '5', inputmode: 'decimal' }));
-  for (const [name, options] of Object.entries(CHOICES)) {
+  for (const [name, options] of Object.entries(choices)) {
     const select = make('select', { name });
     for (const option of options) make('option', { value: option, text: option }, select);
     field(name, name, select);
@@ -404,7 +400,7 @@ function render({ model, el }) {
     if (typeof color === 'string') root.style.setProperty(`--pg-${name.replace(/_/g, '-')}`, color);
   }
   const bar = buildToolbar(root, mode);
-  const settings = mode === 'live' ? buildSettings(root) : null;
+  const settings = mode === 'live' ? buildSettings(root, model.get('choices') || {}) : null;
   const message = make('div', { class: 'pg-message', role: 'alert' }, root);
   message.hidden = true;
   const panels = make('div', { class: 'pg-panels' }, root);

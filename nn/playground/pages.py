@@ -1,0 +1,61 @@
+"""The playground's pages and front-end files: the live page the server
+sends, the self-contained page `Playground.save_html` writes, and the one
+helper that reads the web files.
+
+The front end is nn/web/ (playground.js, .css, .html, playground_live.js);
+the colours come from autograd/web/palette.json, the one palette of the
+project. What starts a page is one JSON object in the page (`boot`): the
+mode ('live' or 'recording'), the palette, the menus' choices, and for a
+recording its frames.
+"""
+
+import json
+import re
+
+from .settings import choices
+
+
+def web_file(name, package='nn'):
+    """The text of <package>/web/<name> (package data, installed with the package)."""
+    from importlib.resources import files  # about 10 ms: only when a page or a widget is made
+
+    return files(package).joinpath('web', name).read_text(encoding='utf-8')
+
+
+def palette():
+    """The project's colours by role (autograd/web/palette.json), its notes left out."""
+    colours = json.loads(web_file('palette.json', package='autograd'))
+    return {name: value for name, value in colours.items() if not name.startswith('_')}
+
+
+def boot(mode, **more):
+    """What a page or the widget starts from: mode, palette, choices (and `more`)."""
+    return {'mode': mode, 'palette': palette(), 'choices': choices(), **more}
+
+
+def _page(head, boot_data, script):
+    template = web_file('playground.html')
+    # `<` is escaped inside the JSON so that no text in it can end the script element.
+    parts = {'HEAD': head, 'BOOT': json.dumps(boot_data, separators=(',', ':')).replace('<', '\\u003c'),
+             'SCRIPT': script}
+    return re.sub(r'@@(HEAD|BOOT|SCRIPT)@@', lambda match: parts[match.group(1)], template)
+
+
+def live_page():
+    """The page `python -m nn playground` serves; script and style are fetched from the server."""
+    # An empty icon: else the browser asks the server for /favicon.ico and logs its 404.
+    head = '<link rel="icon" href="data:,"><link rel="stylesheet" href="/playground.css">'
+    return _page(head, boot('live'),
+                 '<script type="module" src="/playground_live.js"></script>')
+
+
+def recording_page(frames):
+    """One self-contained page showing `frames` (states), with a slider."""
+    script, style = web_file('playground.js'), web_file('playground.css')
+    if '</script' in script.lower() or '</style' in style.lower():
+        raise ValueError('playground.js/css must not contain </script or </style (they are inlined)')
+    # The policy forbids every fetch: the page works from disk or not at all.
+    head = ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            'script-src \'unsafe-inline\'; style-src \'unsafe-inline\'; img-src data:">'
+            f'<style>\n{style}</style>')
+    return _page(head, boot('recording', frames=frames), f'<script type="module">\n{script}</script>')

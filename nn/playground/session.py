@@ -1,0 +1,396 @@
+"""A playground's run, and a session driving it from a front end: no I/O here.
+
+`Playground` is a network training on a toy dataset, one step at a time,
+with everything on show (`state()`). Its step is nn's own
+(`nn.train.train_step`, as `nn.fit` takes it on a batch): the model's
+forward pass, the named loss plus the L2 penalty of `python -m nn train`,
+`backward()`, the optimizer's `step()`. The playground only keeps the
+hidden layers' outputs of that step for their statistics.
+
+`Session` drives a Playground from commands (the JSON shape in the
+package's docstring): the widget and the HTTP server both hand it what the
+page sends and publish what it returns; neither reads a file or a socket
+here.
+"""
+
+import math
+import random
+import threading
+import time
+
+from autograd.graph import cyclic_gc_paused
+
+from .. import datasets as _datasets
+from .. import losses as _losses
+from .. import optim as _optim
+from ..module import MLP
+from ..train import History, _loss_and_targets, evaluate, train_step
+from . import view
+from .settings import DEFAULTS, RESETTING, SettingsError, check_settings
+
+L2 = 1e-4               # the weight of the L2 penalty, as `python -m nn train`
+MAX_FRAMES = 100        # frames kept for save_html; older ones are thinned out
+
+
+class Playground:
+    """A network training on a toy dataset, one step at a time, with everything on show.
+
+    `step(k)` trains, `reset()` starts over from the same seed,
+    `configure(**settings)` changes settings (the dataset or architecture
+    starts the run over; the learning rate and batch size apply from the
+    next step), `select(i)` picks the point whose graph `state()` shows.
+    A Playground is safe to drive from several threads (one lock).
+    """
+
+    def __init__(self, dataset='moons', hidden=(16, 16), activation='relu', loss='hinge',
+                 optimizer='adam', lr=0.05, batch_size=None, n=100, noise=0.1, seed=0):
+        self._lock = threading.RLock()
+        given = dict(dataset=dataset, hidden=hidden, activation=activation, loss=loss,
+                     optimizer=optimizer, lr=lr, batch_size=batch_size, n=n, noise=noise, seed=seed)
+        # Only what differs from the defaults counts as asked for: the default
+        # hinge loss on three spirals becomes cross_entropy (see check_settings).
+        self.settings = check_settings({name: value for name, value in given.items()
+                                        if value != DEFAULTS[name]})
+        self._widget = None
+        self._observers = []  # called after every change (the widget and the server listen)
+        self.reset()
+
+    # -- driving it
+
+    def reset(self):
+        """Start over: the same data, fresh weights from the seed, step 0."""
+        with self._lock:
+            s = self.settings
+            options = {'n': s.n, 'seed': s.seed}
+            if s.noise is not None:
+                options['noise'] = s.noise
+            self.X, self.y = _datasets.load(s.dataset, **options)
+            self.classes = s.classes
+            outputs = _losses.num_outputs(s.loss, self.classes)
+            self.model = MLP(2, [*s.hidden, outputs], s.activation, seed=s.seed)
+            self._loss_fn, self._targets = _loss_and_targets(s.loss, self.y, self.model)
+            self.optimizer = _optim.OPTIMIZERS[s.optimizer](self.model.parameters(), lr=s.lr)
+            self.parameter_names = [name for name, _ in self.model.named_parameters()]
+            self._rng = random.Random(s.seed)
+            self.steps = 0
+            self.history = History()
+            self.layer_stats = []
+            self.selected = 0
+            self.message = None
+            self.extent = view.extent(self.X)
+            self._layout_cache = {}
+            self._state_cache = None
+            self._frames, self._stride = [], 1
+            # (loss with the L2 term, accuracy) on the whole dataset: what step 0 shows.
+            self.start = evaluate(self.model, self.X, self.y, self._loss_fn, self._targets,
+                                  self.model.parameters(), L2)
+            self._record()
+        self._notify()
+
+    def step(self, k=1):
+        """Train `k` steps; return the loss of the last one (None for k=0).
+
+        A step whose loss is not finite stops the loop and sets `message`
+        (the weights it produced are kept, so the page can show them).
+        """
+        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+            raise ValueError(f'k must be a number of steps >= 0, got {k!r}')
+        loss = None
+        for _ in range(k):
+            with self._lock:
+                loss = self._train_step()
+                if self.steps % self._stride == 0:
+                    self._record()
+                diverged = not math.isfinite(loss)
+                if diverged:
+                    self.message = (f'training diverged at step {self.steps} (the loss became '
+                                    f'{loss}); lower the learning rate and press Reset')
+                    self._state_cache = None
+            self._notify()
+            if diverged:
+                break
+        return loss
+
+    def configure(self, **settings):
+        """Change settings (names as in the constructor). Raises SettingsError
+        and changes nothing if any is invalid. Returns True if the run started over."""
+        with self._lock:
+            new = check_settings(settings, self.settings)
+            changed = {name for name in new if new[name] != self.settings[name]}
+            self.settings = new
+            if changed & set(RESETTING):
+                self.reset()
+                return True
+            if 'lr' in changed:
+                self.optimizer.schedule = new.lr
+            self._state_cache = None
+        self._notify()
+        return False
+
+    def select(self, index):
+        """Show the graph of point `index` (0 <= index < n)."""
+        with self._lock:
+            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(self.X):
+                raise SettingsError(f'point index must be an int from 0 to {len(self.X) - 1}, got {index!r}')
+            self.selected = index
+            self._state_cache = None
+        self._notify()
+
+    # -- looking at it
+
+    def state(self, full_graph=False):
+        """A JSON-serialisable snapshot of everything on show.
+
+        Keys: settings, step, loss, accuracy (of the last step's batch,
+        before its update; at step 0 of the whole dataset), history {loss, accuracy}
+        (thinned to at most view.MAX_CURVE_POINTS, with their step numbers),
+        points {x, labels, classes}, boundary (a GRID x GRID image: predicted
+        class and confidence per cell, rows from the bottom), parameters
+        (columns name, value, grad, and the optimizer's m and v: Adam's
+        moments, SGD's velocity as m), layers (statistics
+        of each hidden layer's outputs and their gradients in the last
+        step), selected, graph (the selected point's graph: nodes with
+        data, grad, op and label, edges, and their layout), message.
+        Numbers that are not finite become None.
+        """
+        with self._lock:
+            key = (self.steps, self.selected, bool(full_graph))
+            if self._state_cache is None or self._state_cache[0] != key:
+                self._state_cache = (key, view.state(self, full_graph))
+            return self._state_cache[1]
+
+    def boundary(self, size=view.GRID):
+        """The predicted class and its confidence on a size x size grid over the data
+        (see `nn.playground.view.boundary`)."""
+        with self._lock:
+            return view.boundary(self.model, self.extent, size)
+
+    def graph(self, index=None, full=False):
+        """The computation graph of one point's loss, with data and grad on every node.
+
+        The root is the loss of point `index` alone (default: the selected
+        one) and each grad is d(that loss)/d(node); the parameters' own
+        grads (those of the last training step) are left as they were.
+        By default each neuron is one node (its output's data and grad), as
+        `draw_dot(collapse=True)` draws it, and so is the loss's arithmetic;
+        `full=True` shows every
+        operation and weight. Returns {nodes: [{id, label, op, kind, data,
+        grad, x, y}], edges: [[tail, head, count]], width, height, node_width,
+        node_height, full, point}; x and y are a node's top-left corner.
+        """
+        with self._lock:
+            index = self.selected if index is None else index
+            nodes, edges = view.point_graph(self.model, self.X[index], self._loss_fn,
+                                            self._targets[index], full)
+            key = (full, tuple((node['op'], node['label']) for node in nodes), tuple(map(tuple, edges)))
+            layout = self._layout_cache.get(key)
+            if layout is None:
+                layout = self._layout_cache[key] = view.layered_layout(len(nodes), edges)
+            positions, width, height = layout
+            for node, (x, y) in zip(nodes, positions):
+                node['x'], node['y'] = x, y
+            return {'nodes': nodes, 'edges': edges, 'width': width, 'height': height,
+                    'node_width': view.NODE_WIDTH, 'node_height': view.NODE_HEIGHT,
+                    'full': bool(full), 'point': index}
+
+    # -- the front ends
+
+    def save_html(self, path):
+        """Write the recorded frames of this run as one HTML page (atomically); return the path.
+
+        The page needs no network and no kernel: a slider (and Play, Step,
+        Reset) moves through the frames. At most MAX_FRAMES frames are kept
+        per run, evenly spaced: when the run grows past that, every other
+        frame is dropped and frames are taken half as often.
+        """
+        from autograd._files import write_atomically
+
+        from .pages import recording_page
+
+        with self._lock:
+            frames = list(self._frames)
+            if not frames or frames[-1]['step'] != self.steps:
+                frames.append(self.state())
+        return write_atomically(path, recording_page([view.rounded(frame) for frame in frames]))
+
+    def widget(self):
+        """The Jupyter widget of this playground (made once; needs anywidget)."""
+        if self._widget is None:
+            from .widget import make_widget
+
+            self._widget = make_widget(self)
+        return self._widget
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget()._repr_mimebundle_(**kwargs)
+
+    def __repr__(self):
+        s = self.settings
+        return (f"Playground({s.dataset}, MLP(2, {self.model.nouts}, {s.activation!r}), "
+                f"{s.loss}, {s.optimizer} lr={s.lr:g}, step {self.steps})")
+
+    # -- inside
+
+    def _train_step(self):
+        """One step of nn's training loop, keeping the hidden layers' outputs for the panels."""
+        s = self.settings
+        everything = range(len(self.X))
+        batch = list(everything) if s.batch_size is None else self._rng.sample(everything, s.batch_size)
+        kept = _KeepHidden(self.model)
+        with cyclic_gc_paused():  # as nn.fit: graphs are freed by reference counting
+            loss, predicted = train_step(kept, [self.X[i] for i in batch], [self._targets[i] for i in batch],
+                                         self._loss_fn, self.model.parameters(), L2, self.optimizer)
+            self.layer_stats = [view.layer_stats(f'layers.{depth}', rows, s.activation)
+                                for depth, rows in enumerate(kept.rows)]
+            del kept  # the last references to the step's graph
+        self.steps += 1
+        self.history.loss.append(loss)
+        self.history.accuracy.append(sum(p == self.y[i] for p, i in zip(predicted, batch)) / len(batch))
+        self.history.lr.append(self.optimizer.lr)
+        self._state_cache = None
+        return loss
+
+    def _notify(self):
+        for observer in list(self._observers):
+            observer()
+
+    def _record(self):
+        # The state itself (the one the page is sent, made once per step and
+        # never changed afterwards); rounded only when saved.
+        self._frames.append(self.state())
+        if len(self._frames) > MAX_FRAMES:
+            self._frames = self._frames[::2]
+            self._stride *= 2
+
+
+class _KeepHidden:
+    """The model as `train_step` calls it on each point, keeping every hidden
+    layer's outputs (`rows[depth]`: one list of Values per point)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.rows = [[] for _ in model.layers[:-1]]
+
+    def __call__(self, point):
+        output, hidden = self.model.forward_with_hidden(point)
+        for rows, outputs in zip(self.rows, hidden):
+            rows.append(outputs)
+        return output
+
+
+# --------------------------------------------------------------------------
+# Driving a Playground from a front end (the widget and the web page)
+
+
+ACTIONS = ('play', 'pause', 'step', 'reset', 'select', 'configure', 'graph')
+PUBLISH_RATE = 12  # states per second while playing
+
+
+class Session:
+    """A Playground driven by a front end: commands in, states out.
+
+    `handle(command)` runs one command (the JSON shape of the package
+    docstring) and returns the reply; it never raises on bad input. While
+    playing, a background thread trains step after step and calls
+    `publish(state)` after each (at most PUBLISH_RATE times a second); the front end redraws at its own pace, so
+    neither waits for the other. Every tab or view of one Session sees
+    the same run.
+    """
+
+    def __init__(self, playground, publish=None):
+        self.playground = playground
+        self.publish = publish
+        self.full_graph = False
+        self._running = threading.Event()
+        self._thread = None
+        self._control = threading.Lock()  # one command at a time
+        self._published = 0.0
+        playground._observers.append(self._announce)
+
+    @property
+    def running(self):
+        return self._running.is_set()
+
+    def current(self):
+        """The playground's state plus `running`."""
+        state = dict(self.playground.state(self.full_graph))
+        state['running'] = self.running
+        return state
+
+    def handle(self, command):
+        """Run one command; return {'ok': True} or {'ok': False, 'error': message}."""
+        try:
+            with self._control:
+                self._dispatch(command)
+        except SettingsError as error:
+            return {'ok': False, 'error': str(error)}
+        self._announce()
+        return {'ok': True}
+
+    def play(self):
+        if self._running.is_set():
+            return
+        self.playground.message = None
+        self.playground._state_cache = None
+        self._running.set()
+        self._thread = threading.Thread(target=self._train, name='playground-training', daemon=True)
+        self._thread.start()
+
+    def pause(self):
+        """Stop training; returns once the step under way has finished."""
+        self._running.clear()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=10)
+        self._thread = None
+
+    def _dispatch(self, command):
+        if not isinstance(command, dict) or command.get('action') not in ACTIONS:
+            action = command.get('action') if isinstance(command, dict) else command
+            raise SettingsError(f'unknown action {str(action)[:40]!r}; the actions are {", ".join(ACTIONS)}')
+        action = command['action']
+        playground = self.playground
+        if action == 'play':
+            self.play()
+        elif action == 'pause':
+            self.pause()
+        elif action == 'step':
+            self.pause()
+            playground.step()
+        elif action == 'reset':
+            self.pause()
+            playground.reset()
+        elif action == 'select':
+            playground.select(command.get('index'))
+        elif action == 'graph':
+            full = command.get('full')
+            if not isinstance(full, bool):
+                raise SettingsError(f'graph: full must be true or false, got {str(full)[:40]!r}')
+            self.full_graph = full
+        else:  # configure
+            settings = command.get('settings')
+            if not isinstance(settings, dict) or not all(isinstance(name, str) for name in settings):
+                raise SettingsError('configure: settings must be an object of names and values')
+            new = check_settings(settings, playground.settings)  # check before pausing
+            if any(new[name] != playground.settings[name] for name in RESETTING):
+                self.pause()
+            playground.configure(**settings)
+
+    def _train(self):
+        playground = self.playground
+        while self._running.is_set():
+            playground.step()  # which announces the new state
+            if playground.message:  # diverged: stop and say so
+                self._running.clear()
+        self._announce()  # the last step, also if it came too soon after the one before
+
+    def _announce(self):
+        # While training, at most PUBLISH_RATE states a second: a screen shows no
+        # more, and each one costs the training thread a boundary and a graph.
+        if self.publish is None:
+            return
+        now = time.monotonic()
+        if self._running.is_set() and now - self._published < 1 / PUBLISH_RATE:
+            return
+        self._published = now
+        self.publish(self.current())
