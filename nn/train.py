@@ -22,7 +22,7 @@ import os
 import random
 import time
 
-from autograd._files import _sync_folder
+from autograd._files import _sync_folder, refuse_special
 from autograd._validate import check_int, check_real, is_real
 from autograd.engine import Value, no_grad
 from autograd.graph import cyclic_gc_paused
@@ -426,6 +426,7 @@ def output_folder(folder, outputs):
         if os.path.isdir(path) and not os.path.islink(path):
             raise ValueError(f'{path} is a folder; a run writes a file of that name there, '
                              f'so move it away or choose another output folder')
+        refuse_special(path)  # a device, FIFO or socket is not moved aside and deleted
     made = _missing_folders(folder)
     try:
         os.makedirs(folder, exist_ok=True)
