@@ -61,10 +61,11 @@ def kind(path):
         return ('file', file.read())
 
 
-def special(name, folder):
-    """Make the special file `name` ('device', 'fifo' or 'socket') in `folder`; return its path.
+def special(name, folder, filename=None):
+    """Make the special file `name` ('device', 'fifo' or 'socket') in `folder`,
+    called `filename` (default: `name`); return its path.
 
-    A Unix socket's path must be short (about 100 bytes), so sockets are made
-    under a short name."""
-    path = os.path.join(folder, 's' if name == 'socket' else name)
+    A Unix socket's path must be short (about 100 bytes), so a socket's
+    default name is short."""
+    path = os.path.join(folder, filename or ('s' if name == 'socket' else name))
     return MAKERS[name](path)
