@@ -34,9 +34,14 @@ class OptionError(argparse.ArgumentTypeError, ValueError):
     and a ValueError (so code outside argparse may catch it as one)."""
 
 
+def cut(text, limit=40):
+    """`text` cut to `limit` characters for a message: '999...'."""
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
 def shown(text, limit=40):
     """`text` quoted for a message, cut to `limit` characters."""
-    return repr(text if len(text) <= limit else text[:limit - 3] + '...')
+    return repr(cut(text, limit))
 
 
 def read_int(text):
@@ -87,7 +92,7 @@ def number(minimum=None, above=None, maximum=None):
                   or (above is not None and value <= above)
                   or (maximum is not None and value > maximum))
         if broken:
-            raise OptionError(f'must be {wanted}, got {shown(text)[1:-1]}')
+            raise OptionError(f'must be {wanted}, got {cut(text)}')
         return value
 
     parse.__name__ = wanted
