@@ -107,7 +107,7 @@ def output_file(text):
         writable_file(text, probe=True)
     except OSError as error:
         reason = error.strerror or str(error)
-        raise OptionError(f'cannot write {shown(text, 80)}: {reason}') from None
+        raise OptionError(f'cannot write {shown(text, 300)}: {reason}') from None
     return text
 
 
