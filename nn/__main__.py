@@ -25,7 +25,7 @@ import os
 import sys
 import time
 
-from autograd._files import write_atomically
+from autograd._files import NotAFileError, refuse_special, write_atomically
 from autograd._options import OptionError, integer, number, output_file, read_int, shown
 from autograd._signals import EXIT_TERMINATED, Terminated, sigterm_as_interrupt
 
@@ -67,6 +67,29 @@ def _sizes(text):
     if any(size < 1 for size in sizes):
         raise OptionError(f'layer sizes must be positive, got {shown(text)}')
     return sizes
+
+
+def _output_folder(outputs):
+    """The type of -o FOLDER: refuses at once, as a usage error, a folder
+    that cannot hold the run's `outputs` (nn.train.output_folder checks
+    again, for the default folder too, before the run)."""
+    def check(text):
+        if not text:
+            raise OptionError('the output folder is empty: give a folder name, or . for this one')
+        if os.path.exists(text) and not os.path.isdir(text):
+            raise OptionError(f'the output folder {shown(text, 300)} is a file, not a folder')
+        for name in outputs:
+            path = os.path.join(text, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                raise OptionError(f'{shown(path, 300)} is a folder; a run writes a file of that name')
+            try:
+                refuse_special(path)  # a device, FIFO or socket is not moved aside and deleted
+            except NotAFileError as error:
+                raise OptionError(error.strerror) from None
+        return text
+
+    check.__name__ = 'output folder'
+    return check
 
 
 def build_parser(prog=None):
@@ -119,7 +142,7 @@ def build_parser(prog=None):
                        help='weight of the L2 penalty l2 * sum(w**2)')
     train.add_argument('--seed', type=_int, default=0,
                        help='seed for the data, the initial weights and the batches')
-    train.add_argument('-o', '--out', default=None, metavar='FOLDER',
+    train.add_argument('-o', '--out', type=_output_folder(OUTPUTS), default=None, metavar='FOLDER',
                        help='output folder; default: runs/<dataset>')
     train.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True,
                        help='show a progress bar')
@@ -382,7 +405,8 @@ def _add_gpt_command(commands, formatter_class):
                      help='sampling temperature: lower picks likelier letters')
     gpt.add_argument('--samples', type=_positive_int, default=20, metavar='N',
                      help='how many names to sample after training')
-    gpt.add_argument('-o', '--out', default=os.path.join('runs', 'gpt'), metavar='FOLDER',
+    gpt.add_argument('-o', '--out', type=_output_folder(GPT_OUTPUTS), default=os.path.join('runs', 'gpt'),
+                     metavar='FOLDER',
                      help='output folder')
     gpt.add_argument('--eager', action='store_true',
                      help='build every step\'s graph anew instead of replaying a traced program')

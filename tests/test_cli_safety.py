@@ -103,13 +103,35 @@ def test_draw_through_a_link_replaces_the_target_and_keeps_the_link(tmp_path, ca
     capsys.readouterr()
 
 
-def test_train_refuses_a_fifo_among_its_outputs_and_keeps_it(tmp_path, capsys, no_work):
+@pytest.mark.parametrize('command', ['train', 'gpt'])
+@pytest.mark.parametrize('name', sorted(MAKERS))
+def test_a_run_refuses_a_special_file_among_its_outputs_and_keeps_it(tmp_path, capsys, no_work, command, name):
     folder = tmp_path / 'run'
     folder.mkdir()
-    os.mkfifo(folder / 'model.json')
-    assert nn_cli.main(['train', '--no-progress', '--out', str(folder)]) == 1
-    assert 'is a FIFO (named pipe), not a regular file' in one_line_error(capsys)
-    assert os.listdir(folder) == ['model.json'] and kind(folder / 'model.json') == ('fifo',)
+    path = special(name, folder, 'model.json')
+    before = kind(path)
+    assert nn_cli.main([command, '--no-progress', '--out', str(folder)]) == 2
+    assert f'{path} is a {WORDS[name]}' in one_line_error(capsys)
+    assert os.listdir(folder) == ['model.json'] and kind(path) == before
+
+
+def test_the_library_run_folder_refuses_a_fifo_too(tmp_path):
+    # The default folder (runs/<dataset>) is not an option, so nn.train.output_folder checks again.
+    os.mkfifo(tmp_path / 'loss.png')
+    with pytest.raises(OSError, match='loss.png is a FIFO'):
+        with nn.train.output_folder(tmp_path, nn_cli.OUTPUTS):
+            raise AssertionError('the work started')
+    assert os.listdir(tmp_path) == ['loss.png'] and kind(tmp_path / 'loss.png') == ('fifo',)
+
+
+@pytest.mark.parametrize('command', ['train', 'gpt'])
+def test_a_run_folder_that_is_a_file_or_empty_is_a_usage_error(tmp_path, capsys, no_work, command):
+    (tmp_path / 'plain.txt').write_text('kept')
+    assert nn_cli.main([command, '--out', str(tmp_path / 'plain.txt')]) == 2
+    assert "plain.txt' is a file, not a folder" in one_line_error(capsys)
+    assert nn_cli.main([command, '--out', '']) == 2
+    assert 'the output folder is empty' in one_line_error(capsys)
+    assert os.listdir(tmp_path) == ['plain.txt']
 
 
 # --------------------------------------------------------------------------
