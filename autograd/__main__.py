@@ -29,6 +29,8 @@ from . import engine
 from .engine import Value
 from .graph import topo_order
 from ._files import write_atomically
+from ._options import integer, number, output_file, read_number
+from ._signals import EXIT_TERMINATED, Terminated, sigterm_as_interrupt
 
 FUNCTIONS = engine.FUNCTIONS  # the engine's functions of Values, by name
 
@@ -69,7 +71,7 @@ def parse_assignments(texts):
         if name in values:
             raise UsageError(f'{name!r} is given twice')
         try:
-            value = float(number)
+            value = read_number(number)  # the rule of every option: ASCII, no '_'
         except ValueError:
             raise UsageError(f'the value of {name!r} must be a number, got {number!r}') from None
         if not math.isfinite(value):
@@ -182,25 +184,19 @@ def _parser():
     draw.add_argument('expression', help='e.g. "tanh(x*w + b)"; allowed: numbers, the names '
                                          'given, + - * / **, exp log tanh sigmoid relu')
     draw.add_argument('assignments', nargs='*', metavar='NAME=VALUE', help='an input, e.g. x=2')
-    draw.add_argument('-o', '--output', help='drawing to write: .svg, .png, .pdf or .dot')
-    draw.add_argument('--steps', metavar='HTML', help='write the backward stepper (an HTML file) instead')
+    # Output paths and numbers are checked here, before any work (autograd._options).
+    draw.add_argument('-o', '--output', type=output_file,
+                      help='drawing to write: .svg, .png, .pdf or .dot')
+    draw.add_argument('--steps', type=output_file, metavar='HTML',
+                      help='write the backward stepper (an HTML file) instead')
     draw.add_argument('--forward', action='store_true', help='with --steps: step through the forward pass')
     draw.add_argument('--rankdir', default='LR', choices=('LR', 'TB', 'RL', 'BT'), help='layout direction')
     draw.add_argument('--color-grads', action='store_true', help='colour values by their gradient')
-    draw.add_argument('--max-nodes', type=int, default=400, help='refuse larger drawings (default 400)')
-    draw.add_argument('--timeout', type=_seconds, default=60.0, metavar='SECONDS',
+    draw.add_argument('--max-nodes', type=integer(minimum=1), default=400,
+                      help='refuse larger drawings (default 400)')
+    draw.add_argument('--timeout', type=number(above=0.0), default=60.0, metavar='SECONDS',
                       help='stop Graphviz after this long (default 60)')
     return parser
-
-
-def _seconds(text):
-    seconds = float(text)
-    if not (0 < seconds < math.inf):
-        raise ValueError(text)
-    return seconds
-
-
-_seconds.__name__ = 'number of seconds'  # argparse names the type in its message
 
 
 def _output_format(path):
@@ -319,14 +315,16 @@ def main(argv=None):
 
     written = []
     try:
-        arguments = _parser().parse_args(argv)
-        if arguments.command != 'draw':
-            raise UsageError('give a command: draw (python -m autograd draw --help)')
-        draw_command(arguments, written)
-    except KeyboardInterrupt:
+        with sigterm_as_interrupt():  # SIGTERM cleans up as Ctrl-C does: no temporary file left
+            arguments = _parser().parse_args(argv)
+            if arguments.command != 'draw':
+                raise UsageError('give a command: draw (python -m autograd draw --help)')
+            draw_command(arguments, written)
+    except KeyboardInterrupt as stop:
         done = f'wrote {", ".join(written)} only' if written else 'nothing was written'
-        _fail(f'interrupted; {done}')
-        return 130
+        terminated = isinstance(stop, Terminated)
+        _fail(f'{"terminated" if terminated else "interrupted"}; {done}')
+        return EXIT_TERMINATED if terminated else 130
     except DrawingTimeout as error:
         _fail(f'{error}; nothing was written. Draw a smaller expression, lower --max-nodes, '
               f'or allow longer with --timeout {4 * error.seconds:g}')

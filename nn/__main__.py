@@ -22,14 +22,15 @@ at temperature 0.5, and writes runs/gpt/model.json and runs/gpt/loss.png.
 import argparse
 import math
 import os
-import re
 import sys
-import tempfile
 import time
 
-from autograd._files import write_atomically
+from autograd._files import NotAFileError, refuse_special, write_atomically
+from autograd._options import OptionError, integer, number, output_file, read_int, shown
+from autograd._signals import EXIT_TERMINATED, Terminated, sigterm_as_interrupt
 
-# Exit statuses: a usage error (bad options), a failure while running, Ctrl-C.
+# Exit statuses: a usage error (bad options), a failure while running, Ctrl-C;
+# SIGTERM gives EXIT_TERMINATED (143).
 EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -46,49 +47,11 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-# Options are parsed strictly, and nothing in them is dropped: `--hidden '1 6'`
-# is an error, not a layer of 16. An integer is ASCII digits with an optional
-# minus sign, so what int() also takes ('1_000', ' 5', '+5', '١٦') is refused;
-# a number is what float() takes, in ASCII, with no spaces or underscores.
-_INTEGER = re.compile(r'-?[0-9]{1,30}')
-
-
-def _short(text):
-    return text if len(text) <= 40 else text[:37] + '...'
-
-
-def _shown(text):
-    return repr(_short(text))
-
-
-def _positive_int(text):
-    if not _INTEGER.fullmatch(text):
-        raise argparse.ArgumentTypeError(f'expected a positive integer, got {_shown(text)}')
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'must be a positive integer, got {value}')
-    return value
-
-
-def _int(text):
-    if not _INTEGER.fullmatch(text):
-        raise argparse.ArgumentTypeError(f'expected an integer, got {_shown(text)}')
-    return int(text)
-
-
-def _number(low, inclusive):
-    def parse(text):
-        try:
-            if not text.isascii() or text != text.strip() or '_' in text:
-                raise ValueError
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f'expected a number, got {_shown(text)}') from None
-        if not (value >= low if inclusive else value > low) or value == float('inf'):
-            relation = '>=' if inclusive else '>'
-            raise argparse.ArgumentTypeError(f'must be a finite number {relation} {low:g}, got {_short(text)}')
-        return value
-    return parse
+# Options are parsed strictly, by the rule every command shares (see
+# autograd._options): `--n +5`, `--hidden 1_6`, `--lr ' 0.1'` are errors,
+# and nothing in them is dropped: `--hidden '1 6'` is not a layer of 16.
+_positive_int = integer(minimum=1)
+_int = integer()
 
 
 def _sizes(text):
@@ -96,14 +59,37 @@ def _sizes(text):
     are allowed; an empty size ('16,', ',,,') or one with spaces inside is not."""
     if not text.strip():
         return []
-    parts = [part.strip() for part in text.split(',')]
-    if not all(_INTEGER.fullmatch(part) for part in parts):
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated layer sizes such as 16,16 (or '' for none), got {_shown(text)}")
-    sizes = [int(part) for part in parts]
+    try:
+        sizes = [read_int(part.strip()) for part in text.split(',')]
+    except OptionError:
+        raise OptionError(f"expected comma-separated layer sizes such as 16,16 (or '' for none), "
+                          f"got {shown(text)}") from None
     if any(size < 1 for size in sizes):
-        raise argparse.ArgumentTypeError(f'layer sizes must be positive, got {_shown(text)}')
+        raise OptionError(f'layer sizes must be positive, got {shown(text)}')
     return sizes
+
+
+def _output_folder(outputs):
+    """The type of -o FOLDER: refuses at once, as a usage error, a folder
+    that cannot hold the run's `outputs` (nn.run_folder.output_folder checks
+    again, for the default folder too, before the run)."""
+    def check(text):
+        if not text:
+            raise OptionError('the output folder is empty: give a folder name, or . for this one')
+        if os.path.exists(text) and not os.path.isdir(text):
+            raise OptionError(f'the output folder {shown(text, 300)} is a file, not a folder')
+        for name in outputs:
+            path = os.path.join(text, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                raise OptionError(f'{shown(path, 300)} is a folder; a run writes a file of that name')
+            try:
+                refuse_special(path)  # a device, FIFO or socket is not moved aside and deleted
+            except NotAFileError as error:
+                raise OptionError(error.strerror) from None
+        return text
+
+    check.__name__ = 'output folder'
+    return check
 
 
 def build_parser(prog=None):
@@ -133,7 +119,7 @@ def build_parser(prog=None):
                        help='which toy dataset to learn')
     train.add_argument('--n', type=_positive_int, default=100, metavar='N',
                        help='number of points in the dataset')
-    train.add_argument('--noise', type=_number(0.0, True), default=None,
+    train.add_argument('--noise', type=number(minimum=0.0), default=None,
                        help="the dataset's noise (standard deviation); default: the dataset's own")
     train.add_argument('--classes', type=_int, default=None, metavar='K',
                        help='number of classes, for spirals and blobs (>= 2); default: 3')
@@ -146,17 +132,17 @@ def build_parser(prog=None):
     train.add_argument('--loss', choices=['auto', *LOSSES], default='auto',
                        help='loss; auto is hinge for 2 classes, cross_entropy for more')
     train.add_argument('--optimizer', choices=sorted(OPTIMIZERS), default='adam', help='optimizer')
-    train.add_argument('--lr', type=_number(0.0, False), default=None,
+    train.add_argument('--lr', type=number(above=0.0), default=None,
                        help='learning rate; default: for sgd a linear decay from 1.0 to 0.1 '
                             'over the steps, for adam 0.05')
     train.add_argument('--steps', type=_positive_int, default=100, help='number of training steps')
     train.add_argument('--batch-size', type=_positive_int, default=None, metavar='B',
                        help='points per step; default: the whole dataset')
-    train.add_argument('--l2', type=_number(0.0, True), default=1e-4,
+    train.add_argument('--l2', type=number(minimum=0.0), default=1e-4,
                        help='weight of the L2 penalty l2 * sum(w**2)')
     train.add_argument('--seed', type=_int, default=0,
                        help='seed for the data, the initial weights and the batches')
-    train.add_argument('-o', '--out', default=None, metavar='FOLDER',
+    train.add_argument('-o', '--out', type=_output_folder(OUTPUTS), default=None, metavar='FOLDER',
                        help='output folder; default: runs/<dataset>')
     train.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True,
                        help='show a progress bar')
@@ -177,17 +163,23 @@ def main(argv=None):
         prog = 'python -m nn'
     args = None
     try:
-        args = build_parser(prog).parse_args(argv)
-        if args.command is None:
-            raise UsageError('choose a command: train, gpt, playground')
-        if args.command == 'playground':
-            return run_playground(args, prog)
-        if args.command == 'gpt':
-            return _gpt(args)
-        return _train(args)
+        # SIGTERM (kill, timeout) cleans up as Ctrl-C does: no hidden
+        # `.run.new-*` folder is left, the playground writes its recording.
+        with sigterm_as_interrupt():
+            args = build_parser(prog).parse_args(argv)
+            if args.command is None:
+                raise UsageError('choose a command: train, gpt, playground')
+            if args.command == 'playground':
+                return run_playground(args, prog)
+            if args.command == 'gpt':
+                return _gpt(args)
+            return _train(args)
     except UsageError as error:
         _fail(prog, error)
         return EXIT_USAGE
+    except Terminated:
+        _fail(prog, 'terminated')
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         _fail(prog, 'interrupted')
         return EXIT_INTERRUPTED
@@ -216,12 +208,14 @@ def add_playground_parser(commands):
                      'architecture, click a point to see its computation graph. Settings given '
                      'here are the starting ones; the page can change them. Ctrl-C stops it.'),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    play.add_argument('--port', type=_int, default=8000, help='port to listen on (0: any free port)')
+    play.add_argument('--port', type=integer(0, 65535), default=8000,
+                      help='port to listen on (0: any free port)')
     play.add_argument('--host', default='127.0.0.1',
                       help='address to listen on; anything but localhost lets other machines in')
     play.add_argument('--no-browser', action='store_true', help='do not open a browser')
-    play.add_argument('--record', default=None, metavar='FILE',
-                      help='on exit, save the run as one HTML page with a slider (opens offline)')
+    play.add_argument('--record', type=output_file, default=None, metavar='FILE',
+                      help='on exit (Ctrl-C or SIGTERM), save the run as one HTML page with a '
+                           'slider (opens offline); checked before the server starts')
     # Checked by nn.playground.check_settings, the same rules as the page's form,
     # whose menus offer the same choices.
     from .playground import choices
@@ -254,8 +248,6 @@ def run_playground(args, prog):
         # then train with cross_entropy unless --loss says otherwise).
         playground.configure(**{name: value for name, value in given.items()
                                 if value != _default_text(DEFAULTS[name])})
-        if args.record is not None:
-            _check_writable(os.path.dirname(os.path.abspath(args.record)))
         serve(playground, host=args.host, port=args.port, open_browser=not args.no_browser,
               record=args.record)
     except SettingsError as error:
@@ -267,6 +259,9 @@ def run_playground(args, prog):
             reason = f'port {args.port} is in use; try another with --port'
         print(f'{prog} playground: error: {reason}', file=sys.stderr)
         return EXIT_FAILED
+    except Terminated:
+        print(f'{prog} playground: terminated', file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print(f'{prog} playground: interrupted', file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -374,16 +369,6 @@ def _describe(model):
     return f'MLP({model.nin}, {model.nouts}, {model.activation}) with {model.num_parameters()} parameters'
 
 
-def _check_writable(folder):
-    """Fail before the work, not after, if `folder` cannot be written."""
-    try:
-        os.makedirs(folder, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        raise OSError(f'cannot write to the output folder {folder}: {error.strerror or error}') from None
-
-
 def _write_graph(model, x, path):
     """Draw the trained network on one input, each neuron collapsed to a box.
     Returns a warning (str) instead of failing when drawing is not possible."""
@@ -422,16 +407,37 @@ def _add_gpt_command(commands, formatter_class):
     gpt.add_argument('--steps', type=_positive_int, default=1000, help='number of training steps (names)')
     gpt.add_argument('--seed', type=_int, default=0,
                      help='seed for the order of the names, the initial weights and the samples')
-    gpt.add_argument('--temperature', type=_number(0.0, False), default=0.5,
+    gpt.add_argument('--temperature', type=_temperature, default=0.5,
                      help='sampling temperature: lower picks likelier letters')
     gpt.add_argument('--samples', type=_positive_int, default=20, metavar='N',
                      help='how many names to sample after training')
-    gpt.add_argument('-o', '--out', default=os.path.join('runs', 'gpt'), metavar='FOLDER',
+    gpt.add_argument('-o', '--out', type=_output_folder(GPT_OUTPUTS), default=os.path.join('runs', 'gpt'),
+                     metavar='FOLDER',
                      help='output folder')
     gpt.add_argument('--eager', action='store_true',
                      help='build every step\'s graph anew instead of replaying a traced program')
     gpt.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True,
                      help='show a progress bar')
+
+
+# Sampling divides each logit by the temperature. A trained GPT's logits are
+# a few units, tens at most; allowing for logits up to LOGIT_LIMIT, the
+# quotient stays below the largest float (sys.float_info.max, 1.8e308) for
+# every temperature >= LOGIT_LIMIT / sys.float_info.max = 5.6e-301. Below
+# it, 1e-320 say, logit / temperature is inf and softmax gives nan. There is
+# no upper bound: a huge temperature makes every quotient about 0, and
+# sampling uniform.
+LOGIT_LIMIT = 1e8
+MIN_TEMPERATURE = LOGIT_LIMIT / sys.float_info.max
+
+
+def _temperature(text):
+    value = number(above=0.0)(text)
+    if value < MIN_TEMPERATURE:
+        raise OptionError(
+            f'must be at least {MIN_TEMPERATURE:.2g}, got {text}: a logit of {LOGIT_LIMIT:g} divided '
+            f'by less overflows the largest float ({sys.float_info.max:.2g}), and no name can be sampled')
+    return value
 
 
 def _gpt(args):
@@ -440,7 +446,8 @@ def _gpt(args):
     from nn.run_folder import output_folder
 
     # As for train: the two files are replaced as one set, and an unwritable
-    # folder fails before anything is built.
+    # folder fails before anything is built. They are saved before sampling,
+    # so that nothing that fails after the training loses the trained model.
     with output_folder(args.out, GPT_OUTPUTS) as staging:
         words = nn.datasets.names(seed=args.seed)
         model = nn.GPT(gpt.VOCAB_SIZE, seed=args.seed)
@@ -454,13 +461,18 @@ def _gpt(args):
             raise ValueError('training diverged (the loss is not finite)')
         print(f'loss {losses[0]:.3f} at the first step, {sum(recent) / len(recent):.3f} '
               f'over the last {len(recent)}')
-        print(f'{args.samples} names sampled at temperature {args.temperature:g}:')
-        for name in model.sample(count=args.samples, temperature=args.temperature, seed=args.seed):
-            print(f'  {name}')
         nn.save(model, os.path.join(staging, 'model.json'))
         _save_figure(gpt.plot_losses(losses, title=f'GPT on names: {args.steps} steps'),
                      os.path.join(staging, 'loss.png'))
     print(f'wrote model.json, loss.png to {args.out}{os.sep}')
+    print(f'{args.samples} names sampled at temperature {args.temperature:g}:')
+    try:
+        names = model.sample(count=args.samples, temperature=args.temperature, seed=args.seed)
+    except (ValueError, ArithmeticError) as error:
+        raise ValueError(f'sampling failed ({error}); the model is saved in '
+                         f'{os.path.join(args.out, "model.json")}') from None
+    for name in names:
+        print(f'  {name}')
     print(f'trained {args.steps} steps in {seconds:.1f} s ({1e3 * seconds / args.steps:.1f} ms/step)')
     return 0
 

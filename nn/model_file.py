@@ -21,7 +21,7 @@ import math
 import os
 import sys
 
-from autograd._files import write_atomically
+from autograd._files import writable_file, write_atomically
 from autograd._validate import is_real
 
 from .gpt import GPT
@@ -46,10 +46,15 @@ def save(model, path):
 
     If `path` is a symbolic link, the file it points to is replaced and the
     link is kept (as editors do), so a link such as `best.json -> run3.json`
-    still points where it did. An error names `path`, never the temporary
-    file the data went to first.
+    still points where it did. A folder, a device such as /dev/null, a FIFO
+    or a socket at `path` is refused (an OSError), never replaced by a file.
+    An error names `path`, never the temporary file the data went to first.
     """
     path = os.fspath(path)
+    try:
+        writable_file(path)  # a folder, device, FIFO or socket: refused before any work
+    except OSError as error:
+        raise _renamed(error, path) from None
     document = {
         'format': FORMAT,
         'version': VERSION,
@@ -62,13 +67,17 @@ def save(model, path):
         document['parameters'][name] = p.data
     text = json.dumps(document, indent=1, allow_nan=False) + '\n'
     try:
-        write_atomically(os.path.realpath(path), text)
+        write_atomically(path, text)
     except OSError as error:
-        # The same kind of error (PermissionError stays one), but about the
-        # user's path: the temporary name in the original message means nothing to them.
-        renamed = type(error)(f'cannot save {path}: {error.strerror or error}')
-        renamed.errno = error.errno
-        raise renamed from None
+        raise _renamed(error, path) from None
+
+
+def _renamed(error, path):
+    """The same kind of error (PermissionError stays one), but about the
+    user's path: the temporary name in the original message means nothing to them."""
+    renamed = type(error)(f'cannot save {path}: {error.strerror or error}')
+    renamed.errno = error.errno
+    return renamed
 
 
 def load(path):

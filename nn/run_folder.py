@@ -8,7 +8,7 @@ the plots) into a staging folder and put them in place as one set with
 import contextlib
 import os
 
-from autograd._files import _sync_folder
+from autograd._files import _sync_folder, refuse_special
 
 
 @contextlib.contextmanager
@@ -49,6 +49,7 @@ def output_folder(folder, outputs):
         if os.path.isdir(path) and not os.path.islink(path):
             raise ValueError(f'{path} is a folder; a run writes a file of that name there, '
                              f'so move it away or choose another output folder')
+        refuse_special(path)  # a device, FIFO or socket is not moved aside and deleted
     made = _missing_folders(folder)
     try:
         os.makedirs(folder, exist_ok=True)

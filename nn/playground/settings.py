@@ -131,9 +131,10 @@ def _choice(what, value, choices):
 
 
 def _number(what, value, low, high, low_open=False):
-    if isinstance(value, str):
+    if isinstance(value, str):  # the rule of every command's options: autograd._options
+        from autograd._options import read_number
         try:
-            value = float(value.strip())
+            value = read_number(value)  # the page trims its fields; so must other callers
         except ValueError:
             raise SettingsError(f'{what} must be a number, got {value[:40]!r}') from None
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
@@ -145,9 +146,10 @@ def _number(what, value, low, high, low_open=False):
 
 
 def _integer(what, value, low, high):
-    if isinstance(value, str):
+    if isinstance(value, str):  # ASCII digits only: not '+5', '1_6' or '١٦' (autograd._options)
+        from autograd._options import read_int
         try:
-            value = int(value.strip())
+            value = read_int(value)
         except ValueError:
             raise SettingsError(f'{what} must be a whole number, got {value[:40]!r}') from None
     if isinstance(value, float) and value.is_integer():
