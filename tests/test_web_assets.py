@@ -20,7 +20,7 @@ from autograd import Value, save_steps_html
 
 WEB = Path(autograd.__file__).parent / 'web'
 JS_FILES = sorted(WEB.rglob('*.js'))
-SHIPPED = ('palette.json', 'stepper.js', 'stepper.css', 'playground.js', 'playground_live.js',
+SHIPPED = ('palette.json', 'stepper.js', 'predict.js', 'stepper.css', 'playground.js', 'playground_live.js',
            'playground.css', 'playground.html')
 # The one file that may fetch: the playground's live page asking its own server
 # (never inlined into a saved page).
@@ -36,7 +36,7 @@ def node_program():
 
 
 def test_there_is_javascript_to_check():
-    assert [path.name for path in JS_FILES] == ['playground.js', 'playground_live.js', 'stepper.js']
+    assert [path.name for path in JS_FILES] == ['playground.js', 'playground_live.js', 'predict.js', 'stepper.js']
 
 
 @pytest.mark.parametrize('path', JS_FILES, ids=lambda path: path.name)
