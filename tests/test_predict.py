@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import autograd
-from autograd import Value, save_steps_html, stepper
+from autograd import Value, backward_steps, save_steps_html, stepper
 from autograd.predict import ATOL, RTOL, drill, drill_data
 from drawings import page_data
 from test_web_assets import node_program
@@ -209,3 +209,60 @@ def test_stepper_in_predict_mode_shows_the_grading_page(monkeypatch):
     stepper(tanh_graph(), predict=True)  # ipywidgets is installed: still the page, which grades
     assert isinstance(shown[-1], IPython.display.HTML)
     assert 'predict' in page_data(shown[-1].data) and 'BackpropPredict' in shown[-1].data
+
+
+DRAWER_EXPRESSIONS = [
+    ('tanh(x*w + b)', dict(x=2.0, w=-3.0, b=6.88)),
+    ('x*x + 3*x - 1/x', dict(x=1.7)),
+    ('exp(x - y) * sigmoid(x*y) + log(y) ** 2', dict(x=0.3, y=2.5)),
+    ('sqrt(x) + abs(y) + relu(x - y) + leaky_relu(y - x) + softplus(x*y)', dict(x=0.8, y=-1.1)),
+    ('x ** y + 2 ** x + max(x, y, 0.5) - min(x*y, 1) + clamp(y, -1, 1)', dict(x=1.3, y=0.6)),
+    ('sin(x) * cos(x*x) / (1 + x)', dict(x=0.9)),
+]
+
+
+@pytest.mark.parametrize('expression, inputs', DRAWER_EXPRESSIONS, ids=[e for e, _ in DRAWER_EXPRESSIONS])
+def test_any_expression_the_drawer_accepts_gets_right_answers(expression, inputs):
+    """Oracles: the central difference of each operation's forward in the parent's
+    slot (local derivatives) and of the whole expression (each input's final grad)."""
+    from autograd.__main__ import evaluate
+
+    h = 1e-6
+    root = evaluate(expression, inputs)
+    final = {}
+    for questions in drill(root):
+        for question in questions:
+            if question.kind == 'grad':
+                final[question.prompt.split('.grad')[0]] = question.answer
+    for name in inputs:
+        up, down = dict(inputs), dict(inputs)
+        up[name] += h
+        down[name] -= h
+        slope = (evaluate(expression, up).data - evaluate(expression, down).data) / (2 * h)
+        assert final[name] == pytest.approx(slope, rel=1e-5, abs=1e-6), name
+    for step, questions in zip(backward_steps(root), drill(root)):
+        operands = list(step.node.operands)
+        value_slots = [slot for slot, x in enumerate(operands) if isinstance(x, Value)]
+        locals_asked = [question.answer for question in questions if question.kind == 'local']
+        for slot, asked_local in zip(value_slots, locals_asked):
+            def moved(shift):
+                numbers = [x.data if isinstance(x, Value) else x for x in operands]
+                numbers[slot] += shift
+                return step.node.rule.forward(*numbers)
+
+            slope = (moved(h) - moved(-h)) / (2 * h)
+            assert asked_local == pytest.approx(slope, rel=1e-5, abs=1e-6), (step.expression, slot)
+
+
+def test_the_draw_command_writes_the_drill(tmp_path, capsys, monkeypatch):
+    from autograd.__main__ import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(['draw', 'tanh(x*w + b)', 'x=2', 'w=-3', 'b=6.88', '--steps', 'drill.html', '--predict']) == 0
+    data = page_data((tmp_path / 'drill.html').read_text(encoding='utf-8'))
+    assert [len(frame['questions']) for frame in data['predict']['frames'][1:]] == [2, 4, 4]
+    for arguments in (['-o', 'g.svg', '--predict'], ['--steps', 's.html', '--forward', '--predict']):
+        assert main(['draw', 'x*x', 'x=2'] + arguments) == 2
+        error = capsys.readouterr().err
+        assert '--predict goes with --steps' in error and error.count('\n') == 1
+    assert sorted(path.name for path in tmp_path.iterdir()) == ['drill.html']
