@@ -108,7 +108,7 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
     progress: show a tqdm progress bar with the live loss and accuracy.
     callback: called as callback(step, history) after every step.
     validation: held-out points and labels (X_val, y_val), never trained
-      on: their loss (the training loss's kind, L2 term included) and
+      on: their loss (the training loss's kind, without the L2 term) and
       accuracy go into history.val_loss and val_accuracy every step, under
       `no_grad` (see nn/validation.py; nn.split makes such a pair).
 
@@ -159,7 +159,7 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
             batch = everything if batch_size is None else rng.sample(everything, batch_size)
             history.lr.append(optimizer.lr)  # before the step moves a schedule on
             if held_out is not None:  # at the weights this step's own loss is measured at
-                val_loss, val_accuracy = held_out.score(model, parameters, l2)
+                val_loss, val_accuracy = held_out.score(model)
                 history.val_loss.append(val_loss)
                 history.val_accuracy.append(val_accuracy)
             with cyclic_gc_paused():
@@ -185,7 +185,7 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
         history.final_loss = final.data
         history.final_accuracy = _fraction_right([predicted_class(output) for output in outputs], y)
     if held_out is not None:
-        history.final_val_loss, history.final_val_accuracy = held_out.score(model, parameters, l2)
+        history.final_val_loss, history.final_val_accuracy = held_out.score(model)
     return history
 
 

@@ -31,14 +31,16 @@ def test_fit_with_validation_against_a_loss_computed_by_hand():
     history = nn.fit(model, *TRAIN, loss='hinge', optimizer='sgd', lr=0.1, steps=2, l2=0.1,
                      progress=False, validation=HELD_OUT)
     # Step 1, at the initial weights. Held-out scores 0.25, 1.75, 0.25 with signs +1, -1, +1:
-    # hinge = (0.75 + 2.75 + 0.75) / 3; L2 = 0.1 (0.5**2 + 1**2 + 0.25**2).
-    first = 4.25 / 3 + 0.1 * (0.25 + 1.0 + 0.0625)
+    # hinge = (0.75 + 2.75 + 0.75) / 3 (the held-out loss holds no L2 term).
+    first = 4.25 / 3
     # One SGD step on the training points: margins 0.75 and 0.75 (both below 1), so the hinge's
     # grads are dw = -[1, 0]/2 + [0, 1]/2 = [-0.5, 0.5] and db = 0; with the L2 term's 2 * 0.1 * p,
     # grad = [-0.4, 0.3], 0.05, and lr 0.1 gives w = [0.54, -1.03], b = 0.245.
     # Held-out scores 0.295, 1.815, 0.245: hinge (0.705 + 2.815 + 0.755) / 3.
-    second = 4.275 / 3 + 0.1 * (0.54 ** 2 + 1.03 ** 2 + 0.245 ** 2)
+    second = 4.275 / 3
     assert history['val_loss'] == pytest.approx([first, second], rel=1e-12)
+    # The training loss does hold it: step 1's is hinge (0.25 + 0.25) / 2 + 0.1 * 1.3125.
+    assert history['loss'][0] == pytest.approx(0.25 + 0.13125, rel=1e-12)
     assert history['val_accuracy'] == pytest.approx([2 / 3, 2 / 3])  # all three predicted 1
     assert len(history['loss']) == len(history['accuracy']) == 2
     assert history.final_val_accuracy == pytest.approx(2 / 3)
@@ -75,9 +77,7 @@ def test_validation_of_several_classes_uses_the_training_loss():
     # loss='auto' means cross_entropy for the 3 training classes, even if the held-out labels hold one
     with nn.train.no_grad():
         outputs = [model(x) for x in X_test]
-    assert history.final_val_loss == pytest.approx(
-        nn.losses.cross_entropy(outputs, [0] * len(X_test)).data
-        + nn.losses.l2_penalty(model, 1e-4).data)
+    assert history.final_val_loss == nn.losses.cross_entropy(outputs, [0] * len(X_test)).data
 
 
 @pytest.mark.parametrize('validation, error, message', [
@@ -184,3 +184,24 @@ def test_bad_test_fractions_are_usage_errors(arguments, message, tmp_path, monke
     error = capsys.readouterr().err
     assert message in error and error.count('\n') == 1
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize('activation', ['relu', 'tanh', 'sigmoid', 'linear'])
+def test_held_out_outputs_on_floats_are_the_models_own_bit_for_bit(activation):
+    from nn.validation import outputs_of
+
+    X, _ = nn.datasets.moons(n=25, noise=0.3, seed=2)
+    X = X + [[nn.datasets.moons(n=1)[0][0][0], -3]]  # an int coordinate too
+    models = [nn.MLP(2, [6, 5, 1], activation=activation, seed=0),
+              nn.MLP(2, [4, 3], activation=activation, output_activation='sigmoid', seed=1),
+              nn.Layer(2, 3, activation, seed=2), nn.Layer(2, 1, activation, seed=3),
+              nn.Neuron(2, activation, seed=4)]
+    for model in models:
+        with nn.train.no_grad():
+            expected = [model(x) for x in X]
+        got = outputs_of(model, X)
+        for want, have in zip(expected, got):
+            if isinstance(want, list):
+                assert [v.data for v in have] == [v.data for v in want] and not any(v.parents for v in have)
+            else:
+                assert have.data == want.data and not have.parents
