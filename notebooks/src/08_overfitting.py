@@ -30,9 +30,10 @@ test = nn.datasets.moons(n=80, noise=noise, seed=2)
 
 
 def train(X, y, l2=0.0):
-    """A fresh 2-32-32-1 network trained for 150 steps of Adam on (X, y), scored on `test`."""
+    """A fresh 2-32-32-1 network trained for 150 steps of Adam on (X, y) with the hinge
+    loss, scored on `test` at every step."""
     model = nn.MLP(2, [32, 32, 1], init='scaled', seed=0)
-    history = nn.fit(model, X, y, loss='mse', lr=0.02, steps=150, l2=l2, progress=False,
+    history = nn.fit(model, X, y, loss='hinge', lr=0.02, steps=150, l2=l2, progress=False,
                      validation=test)
     return model, history
 
@@ -72,21 +73,21 @@ assert overfit.val_loss[-1] > 1.15 * best                # ... while the held-ou
 # Bending the boundary around one point takes large weights; the penalty makes the network
 # prefer a smoother boundary that misses a few noisy training points.
 #
-# **More data** changes what "fitting the noise" means: with 60 points the noise of single
+# **More data** changes what "fitting the noise" means: with 80 points the noise of single
 # points averages out, and the same network has far less room to curl around each one.
 
 # %%
 l2_model, with_l2 = train(X_small, y_small, l2=0.01)
 print('L2 = 0.01:      ', summary(with_l2))
-X_more, y_more = nn.datasets.moons(n=60, noise=noise, seed=1)
+X_more, y_more = nn.datasets.moons(n=80, noise=noise, seed=1)
 more_model, more_data = train(X_more, y_more)
-print('60 points, no L2:', summary(more_data))
+print('80 points, no L2:', summary(more_data))
 
 # %%
 nn.plot_history(with_l2, title='20 points, L2 = 0.01 (the training loss includes the penalty)')
 
 # %%
-nn.plot_history(more_data, title='60 points, no L2')
+nn.plot_history(more_data, title='80 points, no L2')
 
 # %% [markdown]
 # The three held-out curves on one plot:
@@ -95,7 +96,7 @@ nn.plot_history(more_data, title='60 points, no L2')
 import matplotlib.pyplot as plt
 
 figure, axes = plt.subplots(figsize=(7, 3.5))
-for history, label in ((overfit, '20 points'), (with_l2, '20 points, L2 = 0.01'), (more_data, '60 points')):
+for history, label in ((overfit, '20 points'), (with_l2, '20 points, L2 = 0.01'), (more_data, '80 points')):
     axes.plot(range(1, history.steps + 1), history.val_loss, label=label)
 axes.set_xlabel('step')
 axes.set_ylabel('held-out loss')
