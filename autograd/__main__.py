@@ -190,6 +190,8 @@ def _parser():
     draw.add_argument('--steps', type=output_file, metavar='HTML',
                       help='write the backward stepper (an HTML file) instead')
     draw.add_argument('--forward', action='store_true', help='with --steps: step through the forward pass')
+    draw.add_argument('--predict', action='store_true',
+                      help='with --steps: each step first asks for its local derivatives and grads, and grades them')
     draw.add_argument('--rankdir', default='LR', choices=('LR', 'TB', 'RL', 'BT'), help='layout direction')
     draw.add_argument('--color-grads', action='store_true', help='colour values by their gradient')
     draw.add_argument('--max-nodes', type=integer(minimum=1), default=400,
@@ -218,6 +220,8 @@ def draw_command(arguments, written):
         raise UsageError('say where to write: -o graph.svg (or .png .pdf .dot) or --steps steps.html')
     if arguments.forward and not arguments.steps:
         raise UsageError('--forward goes with --steps')
+    if arguments.predict and (arguments.forward or not arguments.steps):
+        raise UsageError('--predict goes with --steps, backward (it asks about the backward pass)')
     output_format = _output_format(arguments.output) if arguments.output else None
     if arguments.output and arguments.steps and _same_file(arguments.output, arguments.steps):
         raise UsageError(f'-o and --steps name the same file ({arguments.steps}); give each its own')
@@ -239,7 +243,7 @@ def draw_command(arguments, written):
             direction = 'forward' if arguments.forward else 'backward'
             with _progress(f'making the {direction} steps page'):
                 _write(arguments.steps, save_steps_html, root, arguments.steps, direction=direction,
-                       timeout=arguments.timeout, **options)
+                       timeout=arguments.timeout, predict=arguments.predict, **options)
             written.append(arguments.steps)
             print(f'wrote {arguments.steps}')
     except TooManyNodesError as error:

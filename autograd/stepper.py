@@ -15,7 +15,8 @@ The page data (`_page_data`), read by stepper.js:
     {"steps": N, "start": true,      # N steps; frame 0 is the start when "start"
      "looks": FRAME_STATES,          # Graphviz attributes per frame state (draw.py)
      "ids": [[[value ids], op id or null], ...],   # per value, topological order
-     "frames": [[text, changes, edges], ...]}
+     "frames": [[text, changes, edges], ...],
+     "predict": ...}                 # predict mode only: autograd/predict.py's drill_data
 
 where `changes` lists `[value, state, data text, grad text]` for the values
 that look different from the frame before (frame 0: from the plain drawing),
@@ -32,15 +33,17 @@ from .draw import FRAME_STATES, FrameLayout, draw_frame, render
 from .steps import frame_states
 
 
-def save_steps_html(root, path, direction='backward', interval=1000, timeout=None, **options):
+def save_steps_html(root, path, direction='backward', interval=1000, timeout=None, predict=False, **options):
     """Write one self-contained HTML file that steps through backprop (or, with
     direction='forward', the forward pass): the graph, previous / next buttons,
     play, a slider and each step's text. It uses no network, so it opens in any
     browser, offline. The file is written atomically. `options` go to the
     drawing (rankdir, max_nodes, groups, ...); `timeout` (seconds) bounds
     Graphviz's layout (draw.render). Backprop is shown from zero grads and the
-    graph's grads are left as they were. Returns the path."""
-    svg, data = _page(root, direction, options, timeout)
+    graph's grads are left as they were. With predict=True each backward step
+    first asks for its local derivatives and grads and grades the answers
+    (autograd/predict.py). Returns the path."""
+    svg, data = _page(root, direction, options, timeout, predict)
     title = 'backprop, step by step' if direction == 'backward' else 'the forward pass, step by step'
     page = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<title>{title}</title>\n</head>\n<body>\n<h3 class="bl-title">{title}</h3>\n'
@@ -49,19 +52,23 @@ def save_steps_html(root, path, direction='backward', interval=1000, timeout=Non
     return path
 
 
-def stepper(root, direction='backward', interval=1000, **options):
+def stepper(root, direction='backward', interval=1000, predict=False, **options):
     """Show a stepper in Jupyter: play, previous / next and a slider over the
     frames of `backward_steps(root)` (or of the forward pass). Uses ipywidgets
-    when installed, else the same HTML stepper as `save_steps_html`, inline."""
+    when installed, else the same HTML stepper as `save_steps_html`, inline.
+    predict=True: each backward step asks first (see `save_steps_html`); the
+    page grades in the browser, so this mode is always the inline HTML."""
     try:
         from IPython.display import HTML, display
     except ImportError:
         raise ImportError('stepper() shows a widget in Jupyter and needs IPython; outside '
                           'Jupyter use autograd.save_steps_html(root, "steps.html")') from None
     try:
+        if predict:
+            raise ImportError  # the questions are graded by the page's script
         import ipywidgets
     except ImportError:
-        display(HTML(_stepper_fragment(*_page(root, direction, options), interval)))
+        display(HTML(_stepper_fragment(*_page(root, direction, options, predict=predict), interval)))
         return None
     names, records = frame_states(root, direction)
     if direction == 'forward':
@@ -77,8 +84,10 @@ def stepper(root, direction='backward', interval=1000, **options):
     return None
 
 
-def _page(root, direction, options, timeout=None):
+def _page(root, direction, options, timeout=None, predict=False):
     """(svg, data): the graph laid out once and the page data (module docstring)."""
+    if predict and direction != 'backward':
+        raise ValueError('predict mode asks about the backward pass: use direction="backward"')
     options = dict(options)
     if direction == 'forward':
         options.setdefault('show_grad', False)
@@ -86,7 +95,12 @@ def _page(root, direction, options, timeout=None):
     layout = FrameLayout(root, [(states, grads) for _, states, grads in records], names=names,
                          **options)
     svg = _inline_svg(render(layout.digraph(), 'svg', timeout=timeout).decode('utf-8'))
-    return svg, _page_data(layout, records, start=direction == 'backward')
+    data = _page_data(layout, records, start=direction == 'backward')
+    if predict:
+        from .predict import drill_data
+
+        data['predict'] = drill_data(root)
+    return svg, data
 
 
 def _page_data(layout, records, start):
@@ -118,6 +132,7 @@ def _stepper_fragment(svg, data, interval=1000):
     # Inside <script>, '</' could end the element early; JSON allows '<\/' for it.
     frames_json = json.dumps(data, separators=(',', ':'), ensure_ascii=False).replace('</', '<\\/')
     last = len(data['frames']) - 1
+    predict = 'predict' in data
     return '\n'.join([
         f'<style>\n{_palette_css()}\n{_web_file("stepper.css")}</style>',
         f'<div class="bl-stepper" data-interval="{int(interval)}">',
@@ -126,11 +141,22 @@ def _stepper_fragment(svg, data, interval=1000):
         f'<input type="range" min="0" max="{last}" value="0" step="1" '
         'aria-label="frame"><span class="counter"></span></div>',
         '<pre class="text"></pre>',
+        _PREDICT_PANEL if predict else '',
         f'<div class="graph">{svg}</div>',
         f'<script type="application/json" class="bl-frames">{frames_json}</script>',
         '</div>',
+        f'<script>\n{_web_file("predict.js")}</script>' if predict else '',
         f'<script>\n{_web_file("stepper.js")}</script>',
     ])
+
+
+# Predict mode's questions, answer box and score (autograd/web/predict.js runs them).
+_PREDICT_PANEL = (
+    '<div class="bl-predict"><p class="question"></p>'
+    '<input class="answer" type="text" size="32" aria-label="your answer" autocomplete="off" '
+    'placeholder="a number, or an expression such as 1 - t**2">'
+    '<button class="check">check</button><button class="reveal">show the answer</button>'
+    '<p class="verdict"></p><p class="hint"></p><p class="score"></p></div>')
 
 
 def _web_file(name):

@@ -7,7 +7,8 @@
     nn.plot_decision_boundary(model, X, y)                    # a Figure: shows in a notebook
     nn.save(model, 'model.json'); model = nn.load('model.json')
 
-Modules (module.py), losses, optimizers, datasets, training (train.py),
+Modules (module.py), losses, optimizers, datasets, training (train.py;
+held-out data: validation.py, `nn.hold_out` and `fit(..., validation=...)`),
 plots (plot.py: matplotlib is imported only when you plot) and model files
 (model_file.py). `python -m nn train` runs all of it from the command line;
 `nn.Playground()` (the playground package) trains live in a notebook widget or, with
@@ -24,8 +25,9 @@ from .module import MLP, Layer, Module, Neuron
 from .playground import Playground
 from .plot import plot_decision_boundary, plot_history
 from .train import History, accuracy, fit, predict
+from .validation import hold_out
 
 
 __all__ = ['Module', 'Neuron', 'Layer', 'MLP', 'GPT', 'fit', 'predict', 'accuracy', 'History',
-           'save', 'load', 'ModelFileError', 'plot_decision_boundary', 'plot_history',
+           'hold_out', 'save', 'load', 'ModelFileError', 'plot_decision_boundary', 'plot_history',
            'datasets', 'losses', 'optim', 'Playground']

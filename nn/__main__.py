@@ -11,7 +11,8 @@ runs/<dataset>/:
 
     model.json              the trained model (load it with nn.load)
     decision_boundary.png   the plane coloured by predicted class, with the data
-    loss.png                loss and accuracy against the step
+    loss.png                loss and accuracy against the step (with --test-fraction,
+                            on the held-out points too)
     graph.svg               the network's graph on one input, one box per neuron
 
 `python -m nn gpt` trains nn.GPT, microgpt's model, on first names with
@@ -26,7 +27,7 @@ import sys
 import time
 
 from autograd._files import NotAFileError, refuse_special, write_atomically
-from autograd._options import OptionError, integer, number, output_file, read_int, shown
+from autograd._options import OptionError, cut, integer, number, output_file, read_int, shown
 from autograd._signals import EXIT_TERMINATED, Terminated, sigterm_as_interrupt
 
 # Exit statuses: a usage error (bad options), a failure while running, Ctrl-C;
@@ -52,6 +53,14 @@ class _Parser(argparse.ArgumentParser):
 # and nothing in them is dropped: `--hidden '1 6'` is not a layer of 16.
 _positive_int = integer(minimum=1)
 _int = integer()
+
+
+def _fraction(text):
+    """A number strictly between 0 and 1, as for --test-fraction."""
+    value = number(above=0.0)(text)
+    if not value < 1.0:
+        raise OptionError(f'must be a number between 0 and 1 (both excluded), got {cut(text)}')
+    return value
 
 
 def _sizes(text):
@@ -142,6 +151,9 @@ def build_parser(prog=None):
                        help='weight of the L2 penalty l2 * sum(w**2)')
     train.add_argument('--seed', type=_int, default=0,
                        help='seed for the data, the initial weights and the batches')
+    train.add_argument('--test-fraction', type=_fraction, default=None, metavar='F',
+                       help='hold out this fraction of the points (chosen by --seed) and report '
+                            'the loss and accuracy on them too; default: train on all points')
     train.add_argument('-o', '--out', type=_output_folder(OUTPUTS), default=None, metavar='FOLDER',
                        help='output folder; default: runs/<dataset>')
     train.add_argument('--progress', action=argparse.BooleanOptionalAction, default=True,
@@ -309,6 +321,12 @@ def _train(args):
             traced=nn.train.replays(loss, args.batch_size)))
         X, y = nn.datasets.load(args.dataset, n=args.n, noise=args.noise, seed=args.seed,
                                 classes=args.classes)
+        test = None
+        if args.test_fraction is not None:
+            (X, y), test = nn.hold_out(X, y, args.test_fraction, seed=args.seed)
+            if args.batch_size is not None and args.batch_size > len(X):
+                raise ValueError(f'--batch-size {args.batch_size} is larger than the {len(X)} training '
+                                 f'points left by --test-fraction {args.test_fraction:g}')
     except TooLargeError as error:
         raise UsageError(f'{error}; use smaller --hidden, --n, --batch-size or --classes') from None
     except ValueError as error:  # options that do not go together
@@ -316,7 +334,8 @@ def _train(args):
 
     folder = args.out if args.out is not None else os.path.join('runs', args.dataset)
     model = nn.MLP(2, sizes[1:], activation, init=args.init, seed=args.seed)
-    print(f'{args.dataset}: {len(X)} points, {classes} classes | {_describe(model)} | '
+    points = f'{len(X)} points' if test is None else f'{len(X)} training + {len(test[0])} held-out points'
+    print(f'{args.dataset}: {points}, {classes} classes | {_describe(model)} | '
           f'{loss} loss + {args.l2:g} L2 | {args.optimizer}, {args.steps} steps'
           + (f', batches of {args.batch_size}' if args.batch_size else '')
           + f' | {work.nodes_per_step:,} nodes per step')
@@ -327,7 +346,7 @@ def _train(args):
         started = time.perf_counter()
         history = nn.fit(model, X, y, loss=loss, optimizer=args.optimizer, steps=args.steps,
                          batch_size=args.batch_size, lr=args.lr, l2=args.l2, seed=args.seed,
-                         progress=args.progress)
+                         progress=args.progress, validation=test)
         seconds = time.perf_counter() - started
         if not math.isfinite(history.final_loss):
             raise ValueError(f'training diverged (the loss became {history.final_loss}); '
@@ -335,9 +354,14 @@ def _train(args):
         right = round(history.final_accuracy * len(y))
         print(f'final accuracy {100 * history.final_accuracy:.1f}% ({right}/{len(y)}), '
               f'loss {history.final_loss:.4g}, trained in {seconds:.1f} s')
+        if test is not None:
+            right = round(history.final_val_accuracy * len(test[1]))
+            print(f'held-out accuracy {100 * history.final_val_accuracy:.1f}% ({right}/{len(test[1])}), '
+                  f'loss {history.final_val_loss:.4g}')
 
         written = []
-        nn.save(model, os.path.join(staging, 'model.json'))
+        split = None if test is None else {'test_fraction': args.test_fraction, 'seed': args.seed}
+        nn.save(model, os.path.join(staging, 'model.json'), split=split)
         written.append('model.json')
         figure = nn.plot_decision_boundary(model, X, y, title=(
             f'{args.dataset}: {100 * history.final_accuracy:.1f}% after {args.steps} steps'))

@@ -8,6 +8,10 @@ parameter by its dotted name:
                       "activation": "relu", "output_activation": "linear", "init": "uniform"},
      "parameters": {"layers.0.neurons.0.w.0": 0.6888437030500962, ...}}
 
+and, for a model trained with points held out (`python -m nn train
+--test-fraction F`), how they were chosen: `"split": {"test_fraction": F,
+"seed": S}` (nn.hold_out(X, y, F, seed=S) chooses the same points again).
+
 JSON and not pickle: loading a file only ever reads numbers and names, it
 cannot run code. Floats are written with `repr`, which reads back to the
 same float bit for bit, so a loaded model predicts exactly as the saved one.
@@ -41,8 +45,11 @@ class ModelFileError(ValueError):
     """A model file that cannot be loaded: the message names the file and the problem."""
 
 
-def save(model, path):
+def save(model, path, split=None):
     """Write `model` (a Neuron, Layer or MLP) to the JSON file `path`, atomically.
+
+    `split`, if given, records the held-out data of the run:
+    {'test_fraction': F, 'seed': S}, a fraction in (0, 1) and an int.
 
     If `path` is a symbolic link, the file it points to is replaced and the
     link is kept (as editors do), so a link such as `best.json -> run3.json`
@@ -61,6 +68,8 @@ def save(model, path):
         'architecture': _architecture(model),
         'parameters': {},
     }
+    if split is not None:
+        document['split'] = _check_split(split)
     for name, p in model.named_parameters():
         if not math.isfinite(p.data):
             raise ValueError(f'cannot save {path}: parameter {name} is {p.data!r} (not finite)')
@@ -183,7 +192,9 @@ def _check_document(document):
     version = document.get('version')
     if version != VERSION or isinstance(version, bool):
         raise ValueError(f'unknown version {_describe(version)} (this program reads version {VERSION})')
-    _check_keys('the file', document, ('format', 'version', 'architecture', 'parameters'))
+    _check_keys('the file', document, ('format', 'version', 'architecture', 'parameters', 'split'))
+    if 'split' in document:
+        _check_split(document['split'])
     for key in ('architecture', 'parameters'):
         if not isinstance(document.get(key), dict):
             raise ValueError(f'"{key}" must be a JSON object, got {_describe(document.get(key))}')
@@ -254,6 +265,18 @@ def _check_gpt(architecture, values):
              + architecture['n_layer'] * 12 * n_embd * n_embd)
     _check_values(count, values)
     return architecture, values
+
+
+def _check_split(split):
+    """A split record as save writes it, {'test_fraction': F, 'seed': S}, or ValueError."""
+    if not isinstance(split, dict) or set(split) != {'test_fraction', 'seed'}:
+        raise ValueError(f'"split" must be an object with "test_fraction" and "seed", got {_describe(split)}')
+    fraction, seed = split['test_fraction'], split['seed']
+    if not is_real(fraction) or not 0.0 < fraction < 1.0:
+        raise ValueError(f'"split": "test_fraction" must be a number between 0 and 1, got {_describe(fraction)}')
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f'"split": "seed" must be an integer, got {_describe(seed)}')
+    return {'test_fraction': float(fraction), 'seed': seed}
 
 
 def _check_keys(where, mapping, allowed):

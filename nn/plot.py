@@ -76,7 +76,9 @@ def plot_decision_boundary(model, X, y, resolution=60, margin=0.5, title=None):
 
 def plot_history(history, title='training'):
     """Loss (left) and accuracy (right) against the step, from `fit`'s history
-    (or any mapping with 'loss' and 'accuracy' lists)."""
+    (or any mapping with 'loss' and 'accuracy' lists). A history with
+    held-out data ('val_loss', 'val_accuracy') gets those curves too, dashed
+    in the colour of their training curve."""
     try:
         loss, accuracy = list(history['loss']), list(history['accuracy'])
     except (KeyError, TypeError):
@@ -86,13 +88,21 @@ def plot_history(history, title='training'):
     plt = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
     steps = range(1, len(loss) + 1)
-    left.plot(steps, loss, color='#4c72b0')
+    held_out = _held_out_curves(history, len(loss))
+    left.plot(steps, loss, color='#4c72b0', label='training')
+    if held_out:
+        left.plot(steps, held_out[0], color='#4c72b0', linestyle='--', label='held-out')
+        left.legend()
+        loss = loss + held_out[0]  # the scale below fits both curves
     left.set_xlabel('step')
     left.set_ylabel('loss')
     if min(loss) > 0 and max(loss) / min(loss) > 50:
         left.set_yscale('log')  # a loss falling over decades reads better on a log scale
     left.grid(alpha=0.3)
-    right.plot(steps, [100 * a for a in accuracy], color='#55a868')
+    right.plot(steps, [100 * a for a in accuracy], color='#55a868', label='training')
+    if held_out:
+        right.plot(steps, [100 * a for a in held_out[1]], color='#55a868', linestyle='--', label='held-out')
+        right.legend()
     right.set_xlabel('step')
     right.set_ylabel('accuracy (%)')
     right.set_ylim(0, 101)
@@ -101,6 +111,20 @@ def plot_history(history, title='training'):
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+def _held_out_curves(history, steps):
+    """(val_loss, val_accuracy) of a history that has them for every step, else None."""
+    try:
+        val_loss, val_accuracy = list(history['val_loss']), list(history['val_accuracy'])
+    except (KeyError, TypeError):
+        return None
+    if not val_loss:
+        return None
+    if len(val_loss) != steps or len(val_accuracy) != steps:
+        raise ValueError(f'plot_history: {steps} steps of loss but {len(val_loss)} of val_loss '
+                         f'and {len(val_accuracy)} of val_accuracy')
+    return val_loss, val_accuracy
 
 
 def _pyplot():

@@ -39,6 +39,12 @@ class History:
     update) and `lr`. `final_accuracy` and `final_loss` (with the L2 term)
     are measured on the whole dataset after the last update, under `no_grad`. `seconds` is the
     wall time of the training loop. Also readable as a dict: `history['loss']`.
+
+    With held-out data (`fit(..., validation=...)`), `val_loss` and
+    `val_accuracy` hold the same measures on the held-out points, per step
+    at the weights the step's own loss was measured at, and
+    `final_val_loss`, `final_val_accuracy` after the last update; without,
+    the lists are empty and the finals None.
     """
 
     loss: list = field(default_factory=list)
@@ -47,6 +53,10 @@ class History:
     final_loss: float = None
     final_accuracy: float = None
     seconds: float = 0.0
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    final_val_loss: float = None
+    final_val_accuracy: float = None
 
     @property
     def steps(self):
@@ -61,17 +71,21 @@ class History:
     def as_dict(self):
         return {'loss': self.loss, 'accuracy': self.accuracy, 'lr': self.lr,
                 'final_loss': self.final_loss, 'final_accuracy': self.final_accuracy,
+                'val_loss': self.val_loss, 'val_accuracy': self.val_accuracy,
+                'final_val_loss': self.final_val_loss, 'final_val_accuracy': self.final_val_accuracy,
                 'seconds': self.seconds}
 
     def __repr__(self):
         if not self.loss:
             return 'History(0 steps)'
+        held_out = (f', held-out {_percent(self.final_val_accuracy)}'
+                    if self.final_val_accuracy is not None else '')
         return (f'History({self.steps} steps, loss {self.loss[0]:.4g} -> {self.loss[-1]:.4g}, '
-                f'final accuracy {_percent(self.final_accuracy)}, {self.seconds:.2f} s)')
+                f'final accuracy {_percent(self.final_accuracy)}{held_out}, {self.seconds:.2f} s)')
 
 
 def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None, lr=None,
-        l2=1e-4, seed=0, progress=True, callback=None):
+        l2=1e-4, seed=0, progress=True, callback=None, validation=None):
     """Train `model` on points `X` with class indices `y`; return a `History`.
 
     loss: a name, 'hinge' (default, micrograd's demo), 'bce', 'mse',
@@ -90,6 +104,10 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
     l2: the weight of the L2 penalty l2 * sum(p**2) added to the loss (0 for none).
     progress: show a tqdm progress bar with the live loss and accuracy.
     callback: called as callback(step, history) after every step.
+    validation: held-out points and labels (X_val, y_val), never trained
+      on: their loss (the training loss's kind, without the L2 term) and
+      accuracy go into history.val_loss and val_accuracy every step, under
+      `no_grad` (see nn/validation.py; nn.split makes such a pair).
 
     Python's cyclic garbage collector is paused during each step (the engine
     frees graphs by reference counting, and the collector would otherwise
@@ -119,6 +137,11 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
     parameters = model.parameters()
     rng = random.Random(seed)
     everything = list(range(len(X)))
+    held_out = None
+    if validation is not None:
+        from .validation import HeldOut  # here: validation.py imports this module
+
+        held_out = HeldOut(validation, loss, y, model)
 
     if replayed:
         replayed_step = _ReplayedStep(model, X, targets, loss_fn, parameters, l2)
@@ -132,6 +155,10 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
         for step in range(steps):
             batch = everything if batch_size is None else rng.sample(everything, batch_size)
             history.lr.append(optimizer.lr)  # before the step moves a schedule on
+            if held_out is not None:  # at the weights this step's own loss is measured at
+                val_loss, val_accuracy = held_out.score(model)
+                history.val_loss.append(val_loss)
+                history.val_accuracy.append(val_accuracy)
             with cyclic_gc_paused():
                 if replayed_step is not None:
                     loss_data, predicted = replayed_step(optimizer)
@@ -150,6 +177,8 @@ def fit(model, X, y, loss='hinge', optimizer='adam', steps=100, batch_size=None,
     history.seconds = time.perf_counter() - started
 
     history.final_loss, history.final_accuracy = evaluate(model, X, y, loss_fn, targets, parameters, l2)
+    if held_out is not None:
+        history.final_val_loss, history.final_val_accuracy = held_out.score(model)
     return history
 
 
@@ -336,7 +365,9 @@ def _make_optimizer(optimizer, model, lr, steps):
 
 
 def _show_progress(bar, history):
-    bar.set_postfix(loss=f'{history.loss[-1]:.4f}', acc=_percent(history.accuracy[-1]), refresh=False)
+    held_out = {'test_acc': _percent(history.val_accuracy[-1])} if history.val_accuracy else {}
+    bar.set_postfix(loss=f'{history.loss[-1]:.4f}', acc=_percent(history.accuracy[-1]), **held_out,
+                    refresh=False)
     bar.update(1)
 
 

@@ -7,6 +7,9 @@
 // steps.html#step=N opens step N. Plain script, no modules and no network: it
 // is inlined into one HTML file. Each stepper is set up once, so several can
 // share a notebook page.
+// In predict mode (a .bl-predict panel, and predict.js inlined before this
+// file) a step's answers stay hidden until its questions are answered: the
+// frame shows the grads as they were before the step, and the step's intro.
 (function () {
   "use strict";
 
@@ -134,9 +137,23 @@
       }
     }
 
+    // Predict mode: the question panel, and the grads a step changes hidden
+    // (shown as before the step) until its questions are done.
+    var panel = box.querySelector(".bl-predict");
+    var drill = panel && data.predict && typeof BackpropPredict !== "undefined"
+      ? new BackpropPredict.Drill(panel, data, function (k) { show(k); }) : null;
+
+    function hideAnswers(values, before) {
+      return values.map(function (value, position) {
+        return value[2] === before[position][2] ? value : [value[0], value[1], before[position][2]];
+      });
+    }
+
     function show(k) {
       k = Math.max(0, Math.min(frames.length - 1, k));
       var values = valuesAt(k);
+      var asking = drill !== null && drill.asking(k);
+      if (asking) values = hideAnswers(values, valuesAt(k - 1));
       for (var position = 0; position < values.length; position++) {
         var before = shown[position];
         var now = values[position];
@@ -161,7 +178,8 @@
       }
       current = k;
       slider.value = k;
-      text.textContent = frames[k][0];
+      text.textContent = asking ? drill.intro(k) : frames[k][0];
+      if (drill) drill.show(k);
       // The counter speaks as the texts do: "start", then "step k of N".
       var step = data.start ? k : k + 1;
       counter.textContent = step === 0 ? "start" : "step " + step + " of " + data.steps;
@@ -181,7 +199,7 @@
       if (current === frames.length - 1) show(0);
       play.textContent = "pause";
       timer = setInterval(function () {
-        if (current === frames.length - 1) stop(); else show(current + 1);
+        if (current === frames.length - 1 || drill && drill.asking(current)) stop(); else show(current + 1);
       }, interval);
     };
     box.tabIndex = 0;

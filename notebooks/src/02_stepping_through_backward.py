@@ -74,6 +74,29 @@ from autograd import stepper
 stepper(o)
 
 # %% [markdown]
+# ## Your turn: predict, then see
+#
+# Watching is easier than doing. `stepper(root, predict=True)` asks before it shows: at each
+# step, for each parent, first the local derivative $\partial\,\text{node}/\partial\,\text{parent}$,
+# then the parent's grad after `parent.grad += local * node.grad`. Type a number, or an
+# expression of the step's names: `1 - t**2` (`t` is tanh's output, `out` any node's
+# output), `b.data * v0.grad`, `exp(x)`. A wrong answer that one of the classic mistakes
+# explains gets a hint naming it: `=` instead of `+=` for a value used twice, a sign slip in
+# a subtraction, $1 - t$ for tanh's $1 - t^2$, a forgotten upstream grad, exp's derivative
+# taken from its input. The score is kept to the end; "show the answer" skips a question.
+#
+# This graph has all of those traps: `p` is used twice and subtracted, and tanh and exp
+# sit on the way back. (`save_steps_html(L, 'drill.html', predict=True)` writes the same
+# drill into one file that any browser opens.)
+
+# %%
+p = Value(0.5, label='p'); q = Value(-1.5, label='q')
+d = p * q - p; d.label = 'd'
+t = d.tanh(); t.label = 't'
+L = t.exp() * 2.0; L.label = 'L'
+stepper(L, predict=True)
+
+# %% [markdown]
 # ## A value used twice: gradients add
 #
 # Suppose $y$ depends on $t$ through several intermediate values $x_1, \dots, x_n$, each of
