@@ -70,19 +70,13 @@ class Replay:
         position = index.__getitem__
         operands = []
         for node in order:
-            # `node._prev`, written out from its slots: this runs once per node.
-            b = node._b
-            if node._const is not None:
-                operands.append(tuple(position(x) if isinstance(x, Value) else constant(x)
-                                      for x in engine.arguments(node)))
-            elif b is None:
-                operands.append(() if node._a is None else (position(node._a),))
-            elif node._more:
-                operands.append(tuple(map(position, node._more)))
+            if node.constant is None:
+                operands.append(tuple(map(position, node.parents)))
             else:
-                operands.append((position(node._a), position(b)))
+                operands.append(tuple(position(x) if isinstance(x, Value) else constant(x)
+                                      for x in node.operands))
         numbers = [number for _, number in constants.values()]
-        rules = [node._rule for node in order] + [None] * len(numbers)
+        rules = [node.rule for node in order] + [None] * len(numbers)
         uses = [0] * len(rules)  # how many times each is an operand
         for arguments in operands:
             for x in arguments:
@@ -545,7 +539,7 @@ def _stand_in(node, values):
     operand is used twice (f(x, x)).
     """
     placeholders = tuple(Value(0.0) for is_value in values if is_value)
-    return engine._node_of(0.0, node._rule, placeholders, node._const), placeholders
+    return engine.make_node(0.0, node.rule, placeholders, node.constant), placeholders
 
 
 def _stand_ins(data, grads, copies, lo, count, outs, gs, columns):
@@ -555,7 +549,7 @@ def _stand_ins(data, grads, copies, lo, count, outs, gs, columns):
         copy.data, copy.grad = out, g
         for placeholder, x in zip(placeholders, row):
             placeholder.data, placeholder.grad = x, -0.0
-        copy._backward()
+        copy.rule.backward(copy)
         for k, placeholder in enumerate(placeholders):
             grads[lo + k * count + j] = placeholder.grad
 

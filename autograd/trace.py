@@ -185,14 +185,14 @@ class Recording:
         root = _call(fn, leaves)
         self.root = root
         order = topo_order(root)
-        self.interior = [node for node in order if node._rule is not None]
+        self.interior = [node for node in order if node.rule is not None]
         input_set = set(self.inputs)
-        self.parameters = [node for node in order if node._rule is None and node not in input_set]
+        self.parameters = [node for node in order if node.rule is None and node not in input_set]
         self.order = order
         # The data seen while tracing; the guard waits for a call that differs from it.
         self.traced_data = [x.data for x in self.inputs], [p.data for p in self.parameters]
         self.unchecked = True
-        self._replay = Replay(order, self.inputs, self.parameters) if root._rule is not None else None
+        self._replay = Replay(order, self.inputs, self.parameters) if root.rule is not None else None
 
     def run(self, numbers):
         """Forward and backward for the flat input numbers; returns the output's data."""
@@ -235,12 +235,10 @@ class Recording:
         get = recorded.get
         for index, (old, new) in enumerate(zip(self.order, rebuilt)):
             recorded[new] = old
-            # The common case, quickly: the same operation on the same nodes and
-            # constants. (`_prev` read from its slots: this runs once per node.)
-            a = new._a
-            if (a is not None and old._rule is new._rule and old._a is get(a)
-                    and old._b is get(new._b) and old._const == new._const
-                    and old._more == tuple(map(get, new._more))):
+            # The common case, quickly: the same operation on the same nodes and constants.
+            rule = new.rule
+            if (rule is not None and old.rule is rule and old.constant == new.constant
+                    and old.parents == tuple(map(get, new.parents))):
                 continue
             why = _difference(old, new, recorded_inputs, rebuilt_inputs, recorded, parameters)
             if why:
@@ -257,7 +255,7 @@ class Recording:
         def line(node, names):
             if node is None:
                 return '(no node)'
-            if node._rule is None:
+            if node.rule is None:
                 return f'{names.get(node, "a leaf")} (a leaf, data {node.data!r})'
             return _forward_line(node, lambda v: names.get(v, '?'), names.get(node, '?'))
 
@@ -284,7 +282,7 @@ class Recording:
         taken = set()
         unnamed = {'x': 0, 'p': 0}
         for node in self.order:
-            if node._rule is None:
+            if node.rule is None:
                 label = node.label
                 if (not label or label in taken or any(c.isspace() for c in label)
                         or (label[0] == 't' and label[1:].isdigit())):
@@ -309,11 +307,11 @@ class Recording:
 
         forward, backward = [], []
         for node in self.interior:
-            line = f'{names[node]} = {node._rule.texts(node, show)[0]}'
+            line = f'{names[node]} = {node.rule.texts(node, show)[0]}'
             forward.append(f'{line:<28}  # {node.label}' if node.label else line)
         for node in reversed(self.interior):
             g_out = 'g_' + names[node]
-            for parent, derivative in zip(node._prev, node._rule.texts(node, show)[1]):
+            for parent, derivative in zip(node.parents, node.rule.texts(node, show)[1]):
                 term = g_out if derivative == '1' else f'{derivative} * {g_out}'
                 backward.append(f'g_{names[parent]} += {term}')
         elide = not full and len(forward) + len(backward) > limit
@@ -416,9 +414,9 @@ def _difference(old, new, old_inputs, new_inputs, recorded, parameters):
 
     `recorded` maps the rebuilt nodes met so far to the recorded nodes in
     their places; `parameters` are the recording's parameters."""
-    if (old._rule is None) != (new._rule is None):
+    if (old.rule is None) != (new.rule is None):
         return 'an operation was taken where a leaf was, or the reverse: a branch on .data'
-    if old._rule is None:
+    if old.rule is None:
         if old in old_inputs or new in new_inputs:
             if old_inputs.get(old) != new_inputs.get(new):
                 return 'another input (or a leaf instead of an input) is used here: a branch on .data'
@@ -431,12 +429,12 @@ def _difference(old, new, old_inputs, new_inputs, recorded, parameters):
             return ''  # a constant leaf made inside fn, the same both times
         return ('a leaf Value made inside fn has other data, e.g. Value(x.data) or x.detach(): '
                 'a number read from .data')
-    if old._rule is not new._rule:
-        return (f'the operation is {new._rule.name!r} now and was {old._rule.name!r}: '
+    if old.rule is not new.rule:
+        return (f'the operation is {new.rule.name!r} now and was {old.rule.name!r}: '
                 f'a Python if (or min/max of Values) on .data chose another branch')
-    if old._prev != tuple(map(recorded.get, new._prev)):
+    if old.parents != tuple(map(recorded.get, new.parents)):
         return 'its operands are other nodes now: a branch on .data (e.g. max() of Values) chose them'
-    if not _same_constants(old._const, new._const):
+    if not _same_constants(old.constant, new.constant):
         return ('a constant in it changed: a number computed from .data (e.g. max(v.data for v in logits)), '
                 'or a Python if on .data chose another branch')
     return ''
@@ -455,14 +453,14 @@ def _same_constants(c, d):
 
 
 def _forward_line(node, show, name):
-    return f'{name} = {node._rule.texts(node, show)[0]}'
+    return f'{name} = {node.rule.texts(node, show)[0]}'
 
 
 def _census(interior):
     """(operation in words, count) for each operation, most frequent first."""
     counts = {}
     for node in interior:
-        rule = node._rule
+        rule = node.rule
         counts[rule] = counts.get(rule, 0) + 1
     return sorted(((_generic_text(rule), count) for rule, count in counts.items()),
                   key=lambda item: -item[1])
