@@ -76,12 +76,15 @@ eagerly inside `autograd.detect_anomaly()`.
 """
 
 import inspect
+import os
+import sys
+import threading
 from numbers import Real
 
 from . import engine
 from .engine import Value
 from .graph import cyclic_gc_paused, topo_order
-from .replay import Replay, _parameter_float
+from .replay import Replay, _gather, _parameter_float
 
 
 class ReplayError(ValueError):
@@ -110,39 +113,67 @@ class Program:
     / d(parameter) into every parameter's `.grad`, bit for bit as
     `fn(*args).backward()` would with the numbers of `args` passed as leaf
     Values. `program.input_grads` then holds d(output)/d(input) for that
-    call, shaped like `args` (a tuple with one entry per argument).
+    call, shaped like `args` (a tuple with one entry per argument), as seen
+    from the calling thread.
 
     Arguments of another shape (other list lengths) are traced again, as a
-    jit does; `len(program)` says how many recordings are kept and
-    `program.clear()` drops them all.
+    jit does; so are arguments for which a comparison `fn` made while traced
+    comes out the other way (a branch). `len(program)` says how many
+    recordings are kept and `program.clear()` drops them all.
+
+    Calls from several threads are safe: they take turns (a lock), because a
+    replay computes in lists it owns. Each call still adds into the
+    parameters' shared `.grad`, as `backward()` calls from several threads would.
     """
 
     def __init__(self, fn):
         self.fn = fn
-        self._recordings = {}
+        self._recordings = {}  # shape -> its recordings, the most recently used first
         self._last = None
-        self.input_grads = None
+        self._lock = threading.RLock()
+        self._calls = threading.local()  # this thread's last input_grads
+
+    @property
+    def input_grads(self):
+        """d(output)/d(input) of this thread's last call, shaped like its arguments."""
+        return getattr(self._calls, 'input_grads', None)
 
     def __call__(self, *args):
         numbers, shape = _flatten(args)
-        recording = self._recordings.get(shape)
-        if recording is None:
-            recording = self._record(args, shape)
-        elif recording.unchecked:
-            with cyclic_gc_paused():
-                recording.check(self.fn, args, numbers)
-        self._last = recording
-        value = recording.run(numbers)
-        self.input_grads = recording.input_grads(args)
+        with self._lock:
+            recording, value = self._run(args, numbers, shape)
+            self._last = recording
+            self._calls.input_grads = recording.input_grads(args)
         return value
 
+    def _run(self, args, numbers, shape):
+        """(the recording that answered, the output's value): the first
+        recording of this shape whose guards hold for `numbers`, else a new one."""
+        recordings = self._recordings.get(shape, ())
+        for k, recording in enumerate(recordings):
+            value = recording.run(numbers, self.fn, args)
+            if value is not None:
+                if k:  # the branch taken now goes first next time
+                    recordings.insert(0, recordings.pop(k))
+                return recording, value
+        recording = self._record(args, shape)
+        value = recording.run(numbers, self.fn, args)
+        if value is None:
+            raise ReplayError(
+                "trace: fn's comparisons came out differently on a replay of the very arguments "
+                'it was traced with, so its graph depends on something besides its arguments and '
+                'the Values it reads (a global, a random draw). Fix: make fn depend on its '
+                'arguments only, or stay eager: fn(*args).backward().')
+        return recording, value
+
     def __len__(self):
-        return len(self._recordings)
+        return sum(map(len, self._recordings.values()))
 
     def clear(self):
         """Forget every recording; the next call traces again."""
-        self._recordings.clear()
-        self._last = None
+        with self._lock:
+            self._recordings.clear()
+            self._last = None
 
     def listing(self, full=False):
         """The forward program and the backward (adjoint) program, as text.
@@ -151,27 +182,42 @@ class Program:
         elided to their first and last lines with counts per operation,
         unless `full=True`.
         """
-        if self._last is None:
+        last = self._last
+        if last is None:
             return 'no recording (cleared): call the program to trace fn again'
-        return self._last.listing(full)
+        return last.listing(full)
 
     __str__ = listing
 
     def __repr__(self):
         name = getattr(self.fn, '__name__', type(self.fn).__name__)
+        shapes, count = len(self._recordings), len(self)
+        branches = f' ({count} recordings: fn branches)' if count > shapes else ''
         last = f', the last with {len(self._last.interior):,} operations' if self._last else ''
-        return f'<Program of {name}: {len(self._recordings)} recorded shape(s){last}>'
-
+        return f'<Program of {name}: {shapes} recorded shape(s){branches}{last}>'
 
     def _recording_for(self, args):
         numbers, shape = _flatten(args)
-        return self._recordings.get(shape) or self._record(args, shape)
+        with self._lock:
+            recordings = self._recordings.get(shape)
+            return recordings[0] if recordings else self._record(args, shape)
 
     def _record(self, args, shape):
+        """A new recording for `args`, first among its shape's; the least recently
+        used of that shape's is dropped past `MOST_BRANCHES`."""
         with cyclic_gc_paused():
             recording = Recording(self.fn, args)
-        self._recordings[shape] = self._last = recording
+        recordings = self._recordings.setdefault(shape, [])
+        recordings.insert(0, recording)
+        del recordings[MOST_BRANCHES:]
+        self._last = recording
         return recording
+
+
+# The most recordings kept for one shape of the arguments, one per way the
+# comparisons in fn came out; a function that branches more ways is traced
+# again for each call that needs a dropped one (correct, but slower than eager).
+MOST_BRANCHES = 8
 
 
 class Recording:
@@ -182,23 +228,59 @@ class Recording:
         self.names = _argument_names(fn, len(args))
         self.inputs = []
         leaves = _as_leaves(args, self.names, self.inputs)
-        root = _call(fn, leaves)
+        watch = _Watch()
+        root = _call(fn, leaves, watch)
         self.root = root
         order = topo_order(root)
         self.interior = [node for node in order if node.rule is not None]
         input_set = set(self.inputs)
         self.parameters = [node for node in order if node.rule is None and node not in input_set]
         self.order = order
-        # The data seen while tracing; the guard waits for a call that differs from it.
+        # The data seen while tracing; the check waits for a call that differs from it.
         self.traced_data = [x.data for x in self.inputs], [p.data for p in self.parameters]
         self.unchecked = True
-        self._replay = Replay(order, self.inputs, self.parameters) if root.rule is not None else None
+        compared = watch.compared()
+        self._replay = None
+        if root.rule is not None:
+            extra = _outside(order, compared)
+            self._replay = Replay(order, self.inputs, self.parameters, compared, extra)
+        self.guards = _Guards(watch.comparisons, self._slots(compared)) if compared else None
 
-    def run(self, numbers):
-        """Forward and backward for the flat input numbers; returns the output's data."""
+    def _slots(self, compared):
+        """Each compared Value's slot among the replay's floats (see `_Guards`)."""
+        slots = {leaf: slot for slot, leaf in enumerate(self.inputs + self.parameters)}
         if self._replay is not None:
-            return self._replay.run(numbers)
+            slots.update(self._replay.kept)
+        for node, where in compared.items():
+            if node not in slots:  # fn returned a leaf and compared a node it computed
+                raise ReplayError(
+                    f'trace: fn returns a leaf Value but compares a computed one at {where}, '
+                    f'which a replay of a leaf does not compute. Fix: stay eager: '
+                    f'fn(*args).backward().')
+        return slots
+
+    def run(self, numbers, fn, args):
+        """Forward and backward for the flat input numbers; returns the output's
+        data, or None (having changed nothing) when a guard fails: a comparison
+        fn made while traced comes out the other way for these numbers."""
+        replay = self._replay
+        if replay is not None:
+            if self.guards is None:
+                data = replay.run_forward(numbers)
+            else:
+                try:
+                    data = replay.run_forward(numbers)
+                except Exception:
+                    return None  # e.g. a primitive out of its domain on a branch fn would not take
+                if not self.guards.hold(data):
+                    return None
+            if self.unchecked:
+                self.check(fn, args, numbers)
+            return replay.run_backward(numbers)
         # fn returned a leaf: d(leaf)/d(leaf) = 1, accumulated as backward() does.
+        if self.guards is not None and not self.guards.hold(
+                list(numbers) + [_parameter_float(p) for p in self.parameters]):
+            return None
         for leaf, number in zip(self.inputs, numbers):
             leaf.data = number
             leaf.grad = 0.0
@@ -221,7 +303,9 @@ class Recording:
         Waits (returns) while the inputs and parameters are those seen when
         tracing: the same data must build the same graph. The first call
         with other data is checked once; a difference raises `ReplayError`.
-        Nothing is differentiated and no `.grad` is touched.
+        Nothing is differentiated and no `.grad` is touched. (This catches
+        what the guards cannot see: fn reading state other than its
+        arguments and Values, such as a global or a random draw.)
         """
         if (numbers, [p.data for p in self.parameters]) == self.traced_data:
             return
@@ -394,15 +478,176 @@ def _unflatten(arg, grads):
     return next(grads)
 
 
-def _call(fn, leaves):
+def _outside(order, compared):
+    """The nodes the compared Values need that are not in `order` (not
+    ancestors of the output), in topological order."""
+    inside = set(order)
+    extra = []
+    for node in compared:
+        if node not in inside:
+            for x in topo_order(node):
+                if x not in inside:
+                    inside.add(x)
+                    extra.append(x)
+    return extra
+
+
+def _call(fn, leaves, watch=None):
+    """fn(*leaves), checked to be a Value; with `watch`, fn's comparisons and
+    reads of `.data` recorded on it, and those reads refused."""
     if not engine.is_grad_enabled():
         raise RuntimeError('trace: called inside no_grad(), where no graph is built to record')
-    root = fn(*leaves)
+    if watch is None:
+        root = fn(*leaves)
+    else:
+        with watch:
+            root = fn(*leaves)
+        watch.refuse_data_reads()
     if not isinstance(root, Value):
         raise TypeError(f'trace: fn must return one scalar Value, got {type(root).__name__}'
                         + (f' of {len(root)} items; return a loss such as sum(...)'
                            if isinstance(root, (list, tuple)) else ''))
     return root
+
+
+# --------------------------------------------------------------------------
+# What fn does with the data while traced: comparisons (guards) and reads of .data (refused)
+
+
+class _Watch:
+    """While entered (on one thread): every comparison of a Value and every
+    read of a Value's `.data` that this thread makes outside the engine.
+
+    A comparison (`x > 0`, and so `max()`, `sorted()` of Values) chooses
+    which graph fn builds; it is kept, and re-checked on every replay
+    (`_Guards`). A number read from `.data` enters the graph as a constant
+    that no replay can update, so it is refused with the line that read it.
+    The engine's own reads (computing a node's value) do not count; a
+    Value's `detach()` does: it is a number read from `.data`.
+    """
+
+    def __init__(self):
+        self.comparisons = []  # (node, op, other, result, where)
+        self.data_reads = []  # where
+
+    def __enter__(self):
+        with _watch_lock:
+            if not _watches:
+                Value.data = _WATCHED_DATA
+                engine._comparison_watcher = _on_comparison
+            _watches.setdefault(threading.get_ident(), []).append(self)
+        return self
+
+    def __exit__(self, *exc):
+        with _watch_lock:
+            thread = threading.get_ident()
+            _watches[thread].pop()
+            if not _watches[thread]:
+                del _watches[thread]
+            if not _watches:
+                Value.data = _DATA
+                engine._comparison_watcher = None
+
+    def compared(self):
+        """{Value fn compared: where it was first compared}."""
+        nodes = {}
+        for node, _, other, _, where in self.comparisons:
+            for x in (node, other):
+                if isinstance(x, Value):
+                    nodes.setdefault(x, where)
+        return nodes
+
+    def refuse_data_reads(self):
+        if self.data_reads:
+            more = len(self.data_reads) - 1
+            raise ReplayError(
+                f'trace: fn reads .data at {self.data_reads[0]}'
+                + (f' (and {more} more time{"s" if more > 1 else ""})' if more else '')
+                + ': a number taken out of the graph is frozen into the recording, so a replay '
+                  'for other data would compute with a stale number, and a branch on it cannot be '
+                  'checked. Fix: compute it with graph operations (autograd.maximum(*logits) '
+                  'instead of max(v.data for v in logits); compare Values, x > 0, not x.data > 0, '
+                  'which the program re-checks on every call), read .data after the call, '
+                  'or stay eager: fn(*args).backward().')
+
+
+_DATA = Value.__dict__['data']  # the slot's own descriptor, restored when no thread traces
+_read_slot = _DATA.__get__
+_watches = {}  # thread id -> the watches entered on it, innermost last
+_watch_lock = threading.Lock()
+_ENGINE = vars(engine)
+_DETACH = Value.detach.__code__
+
+
+def _read_data(node):
+    """`node.data` while some thread traces: a read from this thread's traced
+    fn, outside the engine's own operations, is noted on its watch."""
+    watches = _watches.get(threading.get_ident())
+    if watches is not None:
+        caller = sys._getframe(1)
+        if caller.f_globals is not _ENGINE or caller.f_code is _DETACH:
+            watches[-1].data_reads.append(_where(caller))
+    return _read_slot(node)
+
+
+# While any thread traces, `Value.data` is this property over the slot: the
+# engine pays for it only then, and not at all in eager code or replays.
+_WATCHED_DATA = property(_read_data, _DATA.__set__, doc=_DATA.__doc__)
+
+
+def _on_comparison(node, op, other, result):
+    """The engine's comparison hook: noted on this thread's innermost watch, if any."""
+    watches = _watches.get(threading.get_ident())
+    if watches is not None:
+        other = other if isinstance(other, Value) else float(other)
+        watches[-1].comparisons.append((node, op, other, result, _where(sys._getframe(1))))
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_STDLIB = os.path.dirname(os.path.abspath(os.__file__))
+
+
+def _where(frame):
+    """'file:line' of the innermost caller outside autograd and the standard
+    library (the user's line behind `copy.copy(x)` or `max(values)`)."""
+    first = frame
+    while frame is not None:
+        path = os.path.abspath(frame.f_code.co_filename)
+        if not (path.startswith(_HERE + os.sep) or path.startswith(_STDLIB + os.sep)):
+            break
+        frame = frame.f_back
+    frame = frame or first
+    return f'{frame.f_code.co_filename}:{frame.f_lineno}'
+
+
+class _Guards:
+    """The comparisons fn made while traced, re-checked on the floats of each replay.
+
+    Each is kept as (op, slot of the Value, slot of the other Value or the
+    number, the result while traced); comparisons of one kind are checked
+    together, a column at a time (`map` in C). `slots` maps every compared
+    Value to its slot in the replay's data (inputs, then parameters, then
+    the computed nodes the replay keeps for the guards).
+    """
+
+    def __init__(self, comparisons, slots):
+        groups = {}  # (op, other is a Value) -> ([slot], [slot or number], [result])
+        for node, op, other, result, _ in comparisons:
+            is_value = isinstance(other, Value)
+            left, right, results = groups.setdefault((op, is_value), ([], [], []))
+            left.append(slots[node])
+            right.append(slots[other] if is_value else other)
+            results.append(result)
+        self.batches = [(op, _gather(left), _gather(right) if is_value else tuple(right), results)
+                        for (op, is_value), (left, right, results) in groups.items()]
+        self.count = len(comparisons)
+
+    def hold(self, data):
+        """Whether every comparison comes out as it did while traced, for `data`."""
+        for op, left, right, results in self.batches:
+            if list(map(op, left(data), right if type(right) is tuple else right(data))) != results:
+                return False
+        return True
 
 
 # --------------------------------------------------------------------------
