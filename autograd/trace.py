@@ -60,35 +60,47 @@ it costs about 11 us a statement. The one generated code here is tiny:
 `_sum_of_products(k)`, one comprehension per number of terms k, compiled
 once per process (docs/design.md has the figures).
 
-Limits, and the honesty guard: a replay repeats the recorded operations, so
-it is only right if `fn` builds the same graph for every argument. A Python
-`if` on `.data`, `max()` of Values, or a constant read from `.data` (softmax
-shifted by `max(v.data for v in logits)`) make the graph depend on the data.
-On the first call whose inputs or parameters differ from the traced ones,
-the program builds the graph again eagerly and compares it, operation by
-operation and constant by constant, with the recording; a difference raises
-`ReplayError` naming the first differing operation. The guard is a check of
-one call, not a proof: a branch that happens to go the same way on that
-call is not caught.
+Limits, and the guards: a replay repeats the recorded operations, so it is
+only right where `fn` builds the same graph for the new arguments. Three
+checks make sure a program never answers what the eager engine would not:
+
+* *Comparisons are guards.* While tracing, every comparison of a Value
+  (`x > 0`, and so `max()`, `sorted()` of Values) is recorded with its
+  result (the engine's comparison hook); each call checks them again on
+  the replay's floats, before anything is written. When one comes out the
+  other way, that call is traced again (which computes it eagerly) and the
+  new branch kept beside the old, up to `MOST_BRANCHES` recordings per shape.
+* *Reads of `.data` are refused.* A number read from `.data` (a softmax
+  shifted by `max(v.data for v in logits)`, an `if` on `x.data`,
+  `x.detach()`) enters the graph as a constant no replay can update, and a
+  branch on it cannot be checked; so while `fn` runs, `Value.data` is a
+  property that notes who reads it, and `trace` raises `ReplayError` naming
+  the file and line of the first read. Only reads by the engine's own code
+  (computing a node's value) and by other threads pass. This is JAX's rule
+  (a traced value has no concrete number), with the comparisons TorchDynamo
+  guards on.
+* *What neither sees* (a global, a random draw) is caught once: the first
+  call whose inputs or parameters differ from the traced ones builds the
+  graph again eagerly and compares it, operation by operation and constant
+  by constant, with the recording; a difference raises `ReplayError` naming
+  the first differing operation.
+
+Calls from several threads take turns (a lock): a replay computes in lists
+of its own.
 
 A replay does not watch for nans: to find where one appears, run `fn`
 eagerly inside `autograd.detect_anomaly()`.
 """
 
 import inspect
-import os
-import sys
 import threading
 from numbers import Real
 
 from . import engine
 from .engine import Value
 from .graph import cyclic_gc_paused, topo_order
-from .replay import Replay, _gather, _parameter_float
-
-
-class ReplayError(ValueError):
-    """`fn`'s graph depends on its data, so a recording of it cannot be replayed."""
+from .guards import MOST_BRANCHES, Guards, ReplayError, Watch, graph_difference, outside
+from .replay import Replay, _parameter_float
 
 
 def trace(fn, *args):
@@ -214,12 +226,6 @@ class Program:
         return recording
 
 
-# The most recordings kept for one shape of the arguments, one per way the
-# comparisons in fn came out; a function that branches more ways is traced
-# again for each call that needs a dropped one (correct, but slower than eager).
-MOST_BRANCHES = 8
-
-
 class Recording:
     """One shape's program: the recorded nodes in topological order (for the
     listing and the guard), and the batches that replay them (`autograd.replay.Replay`)."""
@@ -228,7 +234,7 @@ class Recording:
         self.names = _argument_names(fn, len(args))
         self.inputs = []
         leaves = _as_leaves(args, self.names, self.inputs)
-        watch = _Watch()
+        watch = Watch()
         root = _call(fn, leaves, watch)
         self.root = root
         order = topo_order(root)
@@ -242,9 +248,9 @@ class Recording:
         compared = watch.compared()
         self._replay = None
         if root.rule is not None:
-            extra = _outside(order, compared)
+            extra = outside(order, compared)
             self._replay = Replay(order, self.inputs, self.parameters, compared, extra)
-        self.guards = _Guards(watch.comparisons, self._slots(compared)) if compared else None
+        self.guards = Guards(watch.comparisons, self._slots(compared)) if compared else None
 
     def _slots(self, compared):
         """Each compared Value's slot among the replay's floats (see `_Guards`)."""
@@ -324,7 +330,7 @@ class Recording:
             if (rule is not None and old.rule is rule and old.constant == new.constant
                     and old.parents == tuple(map(get, new.parents))):
                 continue
-            why = _difference(old, new, recorded_inputs, rebuilt_inputs, recorded, parameters)
+            why = graph_difference(old, new, recorded_inputs, rebuilt_inputs, recorded, parameters)
             if why:
                 self._refuse(index, old, new, rebuilt, why)
         if len(rebuilt) != len(self.order):
@@ -478,20 +484,6 @@ def _unflatten(arg, grads):
     return next(grads)
 
 
-def _outside(order, compared):
-    """The nodes the compared Values need that are not in `order` (not
-    ancestors of the output), in topological order."""
-    inside = set(order)
-    extra = []
-    for node in compared:
-        if node not in inside:
-            for x in topo_order(node):
-                if x not in inside:
-                    inside.add(x)
-                    extra.append(x)
-    return extra
-
-
 def _call(fn, leaves, watch=None):
     """fn(*leaves), checked to be a Value; with `watch`, fn's comparisons and
     reads of `.data` recorded on it, and those reads refused."""
@@ -508,189 +500,6 @@ def _call(fn, leaves, watch=None):
                         + (f' of {len(root)} items; return a loss such as sum(...)'
                            if isinstance(root, (list, tuple)) else ''))
     return root
-
-
-# --------------------------------------------------------------------------
-# What fn does with the data while traced: comparisons (guards) and reads of .data (refused)
-
-
-class _Watch:
-    """While entered (on one thread): every comparison of a Value and every
-    read of a Value's `.data` that this thread makes outside the engine.
-
-    A comparison (`x > 0`, and so `max()`, `sorted()` of Values) chooses
-    which graph fn builds; it is kept, and re-checked on every replay
-    (`_Guards`). A number read from `.data` enters the graph as a constant
-    that no replay can update, so it is refused with the line that read it.
-    The engine's own reads (computing a node's value) do not count; a
-    Value's `detach()` does: it is a number read from `.data`.
-    """
-
-    def __init__(self):
-        self.comparisons = []  # (node, op, other, result, where)
-        self.data_reads = []  # where
-
-    def __enter__(self):
-        with _watch_lock:
-            if not _watches:
-                Value.data = _WATCHED_DATA
-                engine._comparison_watcher = _on_comparison
-            _watches.setdefault(threading.get_ident(), []).append(self)
-        return self
-
-    def __exit__(self, *exc):
-        with _watch_lock:
-            thread = threading.get_ident()
-            _watches[thread].pop()
-            if not _watches[thread]:
-                del _watches[thread]
-            if not _watches:
-                Value.data = _DATA
-                engine._comparison_watcher = None
-
-    def compared(self):
-        """{Value fn compared: where it was first compared}."""
-        nodes = {}
-        for node, _, other, _, where in self.comparisons:
-            for x in (node, other):
-                if isinstance(x, Value):
-                    nodes.setdefault(x, where)
-        return nodes
-
-    def refuse_data_reads(self):
-        if self.data_reads:
-            more = len(self.data_reads) - 1
-            raise ReplayError(
-                f'trace: fn reads .data at {self.data_reads[0]}'
-                + (f' (and {more} more time{"s" if more > 1 else ""})' if more else '')
-                + ': a number taken out of the graph is frozen into the recording, so a replay '
-                  'for other data would compute with a stale number, and a branch on it cannot be '
-                  'checked. Fix: compute it with graph operations (autograd.maximum(*logits) '
-                  'instead of max(v.data for v in logits); compare Values, x > 0, not x.data > 0, '
-                  'which the program re-checks on every call), read .data after the call, '
-                  'or stay eager: fn(*args).backward().')
-
-
-_DATA = Value.__dict__['data']  # the slot's own descriptor, restored when no thread traces
-_read_slot = _DATA.__get__
-_watches = {}  # thread id -> the watches entered on it, innermost last
-_watch_lock = threading.Lock()
-_ENGINE = vars(engine)
-_DETACH = Value.detach.__code__
-
-
-def _read_data(node):
-    """`node.data` while some thread traces: a read from this thread's traced
-    fn, outside the engine's own operations, is noted on its watch."""
-    watches = _watches.get(threading.get_ident())
-    if watches is not None:
-        caller = sys._getframe(1)
-        if caller.f_globals is not _ENGINE or caller.f_code is _DETACH:
-            watches[-1].data_reads.append(_where(caller))
-    return _read_slot(node)
-
-
-# While any thread traces, `Value.data` is this property over the slot: the
-# engine pays for it only then, and not at all in eager code or replays.
-_WATCHED_DATA = property(_read_data, _DATA.__set__, doc=_DATA.__doc__)
-
-
-def _on_comparison(node, op, other, result):
-    """The engine's comparison hook: noted on this thread's innermost watch, if any."""
-    watches = _watches.get(threading.get_ident())
-    if watches is not None:
-        other = other if isinstance(other, Value) else float(other)
-        watches[-1].comparisons.append((node, op, other, result, _where(sys._getframe(1))))
-
-
-_HERE = os.path.dirname(os.path.abspath(__file__))
-_STDLIB = os.path.dirname(os.path.abspath(os.__file__))
-
-
-def _where(frame):
-    """'file:line' of the innermost caller outside autograd and the standard
-    library (the user's line behind `copy.copy(x)` or `max(values)`)."""
-    first = frame
-    while frame is not None:
-        path = os.path.abspath(frame.f_code.co_filename)
-        if not (path.startswith(_HERE + os.sep) or path.startswith(_STDLIB + os.sep)):
-            break
-        frame = frame.f_back
-    frame = frame or first
-    return f'{frame.f_code.co_filename}:{frame.f_lineno}'
-
-
-class _Guards:
-    """The comparisons fn made while traced, re-checked on the floats of each replay.
-
-    Each is kept as (op, slot of the Value, slot of the other Value or the
-    number, the result while traced); comparisons of one kind are checked
-    together, a column at a time (`map` in C). `slots` maps every compared
-    Value to its slot in the replay's data (inputs, then parameters, then
-    the computed nodes the replay keeps for the guards).
-    """
-
-    def __init__(self, comparisons, slots):
-        groups = {}  # (op, other is a Value) -> ([slot], [slot or number], [result])
-        for node, op, other, result, _ in comparisons:
-            is_value = isinstance(other, Value)
-            left, right, results = groups.setdefault((op, is_value), ([], [], []))
-            left.append(slots[node])
-            right.append(slots[other] if is_value else other)
-            results.append(result)
-        self.batches = [(op, _gather(left), _gather(right) if is_value else tuple(right), results)
-                        for (op, is_value), (left, right, results) in groups.items()]
-        self.count = len(comparisons)
-
-    def hold(self, data):
-        """Whether every comparison comes out as it did while traced, for `data`."""
-        for op, left, right, results in self.batches:
-            if list(map(op, left(data), right if type(right) is tuple else right(data))) != results:
-                return False
-        return True
-
-
-# --------------------------------------------------------------------------
-# The guard's comparison
-
-
-def _difference(old, new, old_inputs, new_inputs, recorded, parameters):
-    """Why node `new` of the rebuilt graph is not node `old` of the recording ('' if it is).
-
-    `recorded` maps the rebuilt nodes met so far to the recorded nodes in
-    their places; `parameters` are the recording's parameters."""
-    if (old.rule is None) != (new.rule is None):
-        return 'an operation was taken where a leaf was, or the reverse: a branch on .data'
-    if old.rule is None:
-        if old in old_inputs or new in new_inputs:
-            if old_inputs.get(old) != new_inputs.get(new):
-                return 'another input (or a leaf instead of an input) is used here: a branch on .data'
-            return ''
-        if old is new:
-            return ''
-        if new in parameters:
-            return 'another leaf Value is used here: a branch on .data (e.g. max() of Values) chose other nodes'
-        if old.data == new.data or (old.data != old.data and new.data != new.data):
-            return ''  # a constant leaf made inside fn, the same both times
-        return ('a leaf Value made inside fn has other data, e.g. Value(x.data) or x.detach(): '
-                'a number read from .data')
-    if old.rule is not new.rule:
-        return (f'the operation is {new.rule.name!r} now and was {old.rule.name!r}: '
-                f'a Python if (or min/max of Values) on .data chose another branch')
-    if old.parents != tuple(map(recorded.get, new.parents)):
-        return 'its operands are other nodes now: a branch on .data (e.g. max() of Values) chose them'
-    if not _same_constants(old.constant, new.constant):
-        return ('a constant in it changed: a number computed from .data (e.g. max(v.data for v in logits)), '
-                'or a Python if on .data chose another branch')
-    return ''
-
-
-def _same_constants(c, d):
-    if type(c) is tuple and type(d) is tuple:
-        return len(c) == len(d) and all(_same_constants(x, y) for x, y in zip(c, d))
-    if c is None or d is None or type(c) is tuple or type(d) is tuple:
-        return c is d
-    return c == d or (c != c and d != d)
 
 
 # --------------------------------------------------------------------------
