@@ -46,7 +46,8 @@ class Watch:
     (`Guards`). A number read from `.data` enters the graph as a constant
     that no replay can update, so it is refused with the line that read it.
     The engine's own reads (computing a node's value) do not count; a
-    Value's `detach()` does: it is a number read from `.data`.
+    Value's `detach()` and an operation under `no_grad()` do: each makes a
+    leaf holding a number read from `.data`.
     """
 
     def __init__(self):
@@ -104,11 +105,14 @@ _DETACH = Value.detach.__code__
 
 def _read_data(node):
     """`node.data` while some thread traces: a read from this thread's traced
-    fn, outside the engine's own operations, is noted on its watch."""
+    fn, outside the engine's own operations, is noted on its watch. So is an
+    operation of the engine under `no_grad()`: its result is a new leaf
+    holding a number computed from the data, cut off from the graph."""
     watches = _watches.get(threading.get_ident())
     if watches is not None:
         caller = sys._getframe(1)
-        if caller.f_globals is not _ENGINE or caller.f_code is _DETACH:
+        if (caller.f_globals is not _ENGINE or caller.f_code is _DETACH
+                or (_ENGINE['_threads_without_grad'] and not engine.is_grad_enabled())):
             watches[-1].data_reads.append(_where(caller))
     return _read_slot(node)
 

@@ -276,7 +276,7 @@ class Recording:
             else:
                 try:
                     data = replay.run_forward(numbers)
-                except Exception:
+                except (ArithmeticError, ValueError):
                     return None  # e.g. a primitive out of its domain on a branch fn would not take
                 if not self.guards.hold(data):
                     return None

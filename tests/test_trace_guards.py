@@ -15,7 +15,7 @@ import threading
 import pytest
 
 import nn
-from autograd import Value, engine, maximum, primitive, trace
+from autograd import Value, engine, maximum, no_grad, primitive, trace
 from autograd.trace import MOST_BRANCHES, ReplayError
 from test_trace import assert_replay_matches_eager, eager
 
@@ -54,7 +54,7 @@ def test_a_branch_on_a_comparison_replays_the_right_branch_on_every_call():
 
     program = trace(fn, 2.0)
     # The third call used to replay the first branch: 0.0 where eager gives -0.15.
-    for x in (3.0, -3.0, 3.0, -3.0, 0.0, -0.0, 2.0, math.inf, -math.inf):
+    for x in (3.0, -3.0, 3.0, -3.0, 0.0, -0.0, 2.0, math.inf, -math.inf, math.nan, 1.0):
         assert_replay_matches_eager(fn, [w], program, x)
     assert len(program) == 2  # one recording per branch, each replayed when its guard holds
     assert 'fn branches' in repr(program)
@@ -212,6 +212,7 @@ def test_softmax_shifted_by_max_of_data_is_refused_naming_the_line():
     lambda x: x.detach(),
     lambda x: Value(getattr(x, 'data')),
     lambda x: max([x, x * 2.0], key=lambda v: v.data),
+    lambda x: no_grad()(lambda: x * 2.0)(),  # a leaf computed from the data, cut off from the graph
 ])
 def test_every_way_of_taking_a_number_out_of_the_graph_is_refused(read):
     def fn(x):
