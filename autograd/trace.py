@@ -270,23 +270,23 @@ class Recording:
         data, or None (having changed nothing) when a guard fails: a comparison
         fn made while traced comes out the other way for these numbers."""
         replay = self._replay
-        if replay is not None:
-            if self.guards is None:
+        if replay is None:  # fn returned a leaf: the floats are the inputs' and the parameters'
+            data = list(numbers) + [_parameter_float(p) for p in self.parameters]
+        elif self.guards is None:
+            data = replay.run_forward(numbers)
+        else:
+            try:
                 data = replay.run_forward(numbers)
-            else:
-                try:
-                    data = replay.run_forward(numbers)
-                except (ArithmeticError, ValueError):
-                    return None  # e.g. a primitive out of its domain on a branch fn would not take
-                if not self.guards.hold(data):
-                    return None
-            if self.unchecked:
+            except (ArithmeticError, ValueError):
+                return None  # e.g. a primitive out of its domain on a branch fn would not take
+        if self.guards is not None and not self.guards.hold(data):
+            return None
+        if self.unchecked:
+            with cyclic_gc_paused():
                 self.check(fn, args, numbers)
+        if replay is not None:
             return replay.run_backward(numbers)
         # fn returned a leaf: d(leaf)/d(leaf) = 1, accumulated as backward() does.
-        if self.guards is not None and not self.guards.hold(
-                list(numbers) + [_parameter_float(p) for p in self.parameters]):
-            return None
         for leaf, number in zip(self.inputs, numbers):
             leaf.data = number
             leaf.grad = 0.0
