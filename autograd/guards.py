@@ -103,18 +103,31 @@ _ENGINE = vars(engine)
 _DETACH = Value.detach.__code__
 
 
-def _read_data(node):
-    """`node.data` while some thread traces: a read from this thread's traced
-    fn, outside the engine's own operations, is noted on its watch. So is an
-    operation of the engine under `no_grad()`: its result is a new leaf
-    holding a number computed from the data, cut off from the graph."""
+def _read_data(node, getframe=sys._getframe, engine_globals=_ENGINE, detach=_DETACH, read=_read_slot):
+    """`node.data` while some thread traces. The engine's own reads, nearly
+    all of them, return at once (the defaults spare global lookups: this runs
+    for every read of every thread while any thread traces)."""
+    caller = getframe(1)
+    if (caller.f_globals is engine_globals and caller.f_code is not detach
+            and not engine_globals['_threads_without_grad']):
+        return read(node)
+    return _note_read(node, caller)
+
+
+def _note_read(node, caller):
+    """A read from outside the engine (or by `detach`, or by an operation under
+    `no_grad()`, whose result is a leaf holding a number computed from the
+    data): noted on the innermost watch of this thread, if it traces."""
     watches = _watches.get(threading.get_ident())
-    if watches is not None:
-        caller = sys._getframe(1)
-        if (caller.f_globals is not _ENGINE or caller.f_code is _DETACH
-                or (_ENGINE['_threads_without_grad'] and not engine.is_grad_enabled())):
-            watches[-1].data_reads.append(_where(caller))
+    if watches is not None and (caller.f_globals.get('__name__') not in ENGINE_MODULES
+                                or caller.f_code is _DETACH or not engine.is_grad_enabled()):
+        watches[-1].data_reads.append(_where(caller))
     return _read_slot(node)
+
+
+# The modules whose reads of `.data` compute nodes' values (the engine's own):
+# where the operations live. (The first is also checked at once, by identity.)
+ENGINE_MODULES = frozenset({engine.__name__})
 
 
 # While any thread traces, `Value.data` is this property over the slot: the
