@@ -19,7 +19,8 @@ Where things are:
   higher-order derivatives and forward mode.
 * `explain` (explain.py): a gradient as a sum over paths.
 * `trace` (trace.py): a graph recorded once as a flat program, printed as
-  forward and backward code and replayed fast (the replay: replay.py).
+  forward and backward code and replayed fast (the replay: replay.py; what
+  keeps it honest, the guards: guards.py).
 * `draw_dot` (draw.py): a graph as a Graphviz drawing.
 * `backward_steps`, `forward_steps` (steps.py): backprop and the forward
   pass one node at a time, as records that can be drawn.

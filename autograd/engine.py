@@ -159,20 +159,16 @@ class Value:
 
     # Order by value; equality and hashing stay by identity (see the class docstring).
     def __lt__(self, other):
-        other = _data_of(other)
-        return NotImplemented if other is None else self.data < other
+        return _compare(self, operator.lt, other)
 
     def __le__(self, other):
-        other = _data_of(other)
-        return NotImplemented if other is None else self.data <= other
+        return _compare(self, operator.le, other)
 
     def __gt__(self, other):
-        other = _data_of(other)
-        return NotImplemented if other is None else self.data > other
+        return _compare(self, operator.gt, other)
 
     def __ge__(self, other):
-        other = _data_of(other)
-        return NotImplemented if other is None else self.data >= other
+        return _compare(self, operator.ge, other)
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__
@@ -198,6 +194,23 @@ def begin_backward(root):
 # The hook of `detect_anomaly()` (autograd/anomaly.py): None outside it, so
 # that the ordinary backward pays one global lookup per call and nothing per node.
 _backward_watcher = None
+
+
+def _compare(node, op, other):
+    """`op(node.data, other's data)` for a Value or a real number; NotImplemented for anything else."""
+    number = _data_of(other)
+    if number is None:
+        return NotImplemented
+    result = op(node.data, number)
+    if _comparison_watcher is not None:  # inside autograd.trace, which guards replays on it
+        _comparison_watcher(node, op, other, result)
+    return result
+
+
+# The hook of `autograd.trace` (autograd/trace.py): None outside tracing. While
+# set, it is told of every comparison of a Value (node, op, other, result),
+# because a branch on one makes the graph depend on the data.
+_comparison_watcher = None
 
 
 # --------------------------------------------------------------------------

@@ -51,9 +51,25 @@ class Replay:
     of a sum, a product inside one) shares g's slot: 0.0 + g == g for every
     g that is a sum from 0.0 (never -0.0) or the root's 1.0 -- but not for a
     pushed piece, which may be -0.0.
+
+    `keep`: nodes whose values must be stored even where a sum would absorb
+    them (the nodes `fn` compared while traced: the guards read them);
+    `self.kept` maps each of them to its slot of `data`. `extra`: the nodes
+    outside `order` (the root's ancestors) that some kept node needs, in
+    topological order (the logits `max()` compared and did not choose): they
+    are computed forward only, and a leaf among them that is not an input is
+    read from its `.data` on every call, like a parameter, but given no gradient.
+
+    A call is `run_forward` (values only: nothing outside the replay is
+    written, so the guards can refuse it) then `run_backward`. The two lists
+    are the replay's own, so a caller serialises the calls (`Program` holds a lock).
     """
 
-    def __init__(self, order, inputs, parameters):
+    def __init__(self, order, inputs, parameters, keep=(), extra=()):
+        root = len(order) - 1
+        input_set = set(inputs)
+        loaded = list(parameters) + [x for x in extra if x.rule is None and x not in input_set]
+        order = list(order) + list(extra)
         n = len(order)
         index = dict(zip(order, range(n)))
         self.inputs, self.parameters = inputs, parameters
@@ -70,32 +86,30 @@ class Replay:
         position = index.__getitem__
         operands = []
         for node in order:
-            # `node._prev`, written out from its slots: this runs once per node.
-            b = node._b
-            if node._const is not None:
-                operands.append(tuple(position(x) if isinstance(x, Value) else constant(x)
-                                      for x in engine.arguments(node)))
-            elif b is None:
-                operands.append(() if node._a is None else (position(node._a),))
-            elif node._more:
-                operands.append(tuple(map(position, node._more)))
+            if node.constant is None:
+                operands.append(tuple(map(position, node.parents)))
             else:
-                operands.append((position(node._a), position(b)))
+                operands.append(tuple(position(x) if isinstance(x, Value) else constant(x)
+                                      for x in node.operands))
         numbers = [number for _, number in constants.values()]
-        rules = [node._rule for node in order] + [None] * len(numbers)
+        rules = [node.rule for node in order] + [None] * len(numbers)
         uses = [0] * len(rules)  # how many times each is an operand
         for arguments in operands:
             for x in arguments:
                 uses[x] += 1
-        root = n - 1
+        kept = [index[node] for node in keep if node in index]
+        for i in kept:
+            uses[i] += 1  # a guard reads it: never absorbed into a sum
 
-        # Data slots: inputs, parameters, constants; the computed nodes get theirs per batch.
-        leaves = len(inputs) + len(parameters)
+        # Data slots: inputs, parameters (then the extra leaves), constants; the
+        # computed nodes get theirs per batch.
+        self.loaded = loaded
+        leaves = len(inputs) + len(loaded)
         data_slot = [None] * n + list(range(leaves, leaves + len(numbers)))
         for slot, leaf in enumerate(inputs):
             if leaf in index:
                 data_slot[index[leaf]] = slot
-        for slot, leaf in enumerate(parameters, len(inputs)):
+        for slot, leaf in enumerate(loaded, len(inputs)):
             data_slot[index[leaf]] = slot
         self.data = [0.0] * leaves + numbers
 
@@ -104,10 +118,12 @@ class Replay:
         self.units = [order[i] for i in units]
         self.units_start = len(self.data) - len(units)
         self.root_slot = data_slot[root]
-        input_nodes = {index[leaf] for leaf in inputs if leaf in index}
+        self.kept = {order[i]: data_slot[i] for i in kept}
+        input_nodes = {index[leaf] for leaf in inputs if index.get(leaf, n) <= root}
         leaves = sorted(input_nodes.union(map(position, parameters)))
-        grad_slot = self._plan_backward(order, rules, operands, one, data_slot, leaves, input_nodes)
-        self.input_slots = _gather([grad_slot(index[x]) if x in index else _ZERO for x in inputs])
+        grad_slot = self._plan_backward(order, root, rules, operands, one, data_slot, leaves, input_nodes)
+        self.input_slots = _gather([grad_slot(index[x]) if index.get(x, n) <= root else _ZERO
+                                    for x in inputs])
         self.parameter_slots = _gather([grad_slot(index[p]) for p in parameters])
 
     # ----------------------------------------------------------------------
@@ -161,12 +177,13 @@ class Replay:
     # ----------------------------------------------------------------------
     # Backward
 
-    def _plan_backward(self, order, rules, operands, one, data_slot, leaves, input_nodes):
+    def _plan_backward(self, order, root, rules, operands, one, data_slot, leaves, input_nodes):
         """Sets `self.backward` and `self.grads`; returns a function giving
         the grads slot of each node.
 
         `leaves`: the indices of the inputs and parameters, in order;
-        `input_nodes`: those of the inputs, as a set. Walks the nodes as `backward()` does (reversed topological order),
+        `input_nodes`: those of the inputs, as a set; `root`: the output's
+        index (the extra nodes after it are not walked). Walks the nodes as `backward()` does (reversed topological order),
         so the pushes into each node are listed in the order backward() adds
         them: push i into a node is values[i] * grads[i], values naming an
         operand (a node or a constant), grads a gradient. Gradients are named
@@ -176,7 +193,6 @@ class Replay:
         the root's is 0.
         """
         n = len(order)
-        root = n - 1
         values = [[] for _ in rules]  # what each node (or constant: unread) is pushed, in backward()'s order
         grads = [[] for _ in rules]
         grad_id = [None] * n
@@ -295,16 +311,29 @@ class Replay:
     def run(self, numbers):
         """Forward and backward; sets the parameters' and inputs' .grad and the
         computed nodes' .data. Returns the root's data."""
-        data, grads = self.data, self.grads
-        parameters = self.parameters
+        self.run_forward(numbers)
+        return self.run_backward(numbers)
+
+    def run_forward(self, numbers):
+        """Every stored value for the flat input numbers, into `self.data`
+        (returned); nothing outside the replay is written."""
+        data = self.data
+        loaded = self.loaded
         data[:len(numbers)] = numbers
-        values = [p.data for p in parameters]
+        values = [p.data for p in loaded]
         if set(map(type, values)) != _FLOAT:
             # e.g. `p.data = 0` by hand: the rules' forward functions take floats.
-            values = [x if type(x) is float else _parameter_float(p) for p, x in zip(parameters, values)]
+            values = [x if type(x) is float else _parameter_float(p) for p, x in zip(loaded, values)]
         data[len(numbers):len(numbers) + len(values)] = values
         for step, args in self.forward:
             step(data, data, *args)
+        return data
+
+    def run_backward(self, numbers):
+        """After `run_forward(numbers)`: the computed nodes' and the inputs'
+        .data, then the gradients. Returns the root's data."""
+        data, grads = self.data, self.grads
+        parameters = self.parameters
         for node, x in zip(self.units, data[self.units_start:]):
             node.data = x
         for leaf, x in zip(self.inputs, numbers):
@@ -545,7 +574,7 @@ def _stand_in(node, values):
     operand is used twice (f(x, x)).
     """
     placeholders = tuple(Value(0.0) for is_value in values if is_value)
-    return engine._node_of(0.0, node._rule, placeholders, node._const), placeholders
+    return engine.make_node(0.0, node.rule, placeholders, node.constant), placeholders
 
 
 def _stand_ins(data, grads, copies, lo, count, outs, gs, columns):
@@ -555,7 +584,7 @@ def _stand_ins(data, grads, copies, lo, count, outs, gs, columns):
         copy.data, copy.grad = out, g
         for placeholder, x in zip(placeholders, row):
             placeholder.data, placeholder.grad = x, -0.0
-        copy._backward()
+        copy.rule.backward(copy)
         for k, placeholder in enumerate(placeholders):
             grads[lo + k * count + j] = placeholder.grad
 

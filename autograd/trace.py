@@ -60,32 +60,47 @@ it costs about 11 us a statement. The one generated code here is tiny:
 `_sum_of_products(k)`, one comprehension per number of terms k, compiled
 once per process (docs/design.md has the figures).
 
-Limits, and the honesty guard: a replay repeats the recorded operations, so
-it is only right if `fn` builds the same graph for every argument. A Python
-`if` on `.data`, `max()` of Values, or a constant read from `.data` (softmax
-shifted by `max(v.data for v in logits)`) make the graph depend on the data.
-On the first call whose inputs or parameters differ from the traced ones,
-the program builds the graph again eagerly and compares it, operation by
-operation and constant by constant, with the recording; a difference raises
-`ReplayError` naming the first differing operation. The guard is a check of
-one call, not a proof: a branch that happens to go the same way on that
-call is not caught.
+Limits, and the guards: a replay repeats the recorded operations, so it is
+only right where `fn` builds the same graph for the new arguments. Three
+checks make sure a program never answers what the eager engine would not:
+
+* *Comparisons are guards.* While tracing, every comparison of a Value
+  (`x > 0`, and so `max()`, `sorted()` of Values) is recorded with its
+  result (the engine's comparison hook); each call checks them again on
+  the replay's floats, before anything is written. When one comes out the
+  other way, that call is traced again (which computes it eagerly) and the
+  new branch kept beside the old, up to `MOST_BRANCHES` recordings per shape.
+* *Reads of `.data` are refused.* A number read from `.data` (a softmax
+  shifted by `max(v.data for v in logits)`, an `if` on `x.data`,
+  `x.detach()`) enters the graph as a constant no replay can update, and a
+  branch on it cannot be checked; so while `fn` runs, `Value.data` is a
+  property that notes who reads it, and `trace` raises `ReplayError` naming
+  the file and line of the first read. Only reads by the engine's own code
+  (computing a node's value) and by other threads pass. This is JAX's rule
+  (a traced value has no concrete number), with the comparisons TorchDynamo
+  guards on.
+* *What neither sees* (a global, a random draw) is caught once: the first
+  call whose inputs or parameters differ from the traced ones builds the
+  graph again eagerly and compares it, operation by operation and constant
+  by constant, with the recording; a difference raises `ReplayError` naming
+  the first differing operation.
+
+Calls from several threads take turns (a lock): a replay computes in lists
+of its own.
 
 A replay does not watch for nans: to find where one appears, run `fn`
 eagerly inside `autograd.detect_anomaly()`.
 """
 
 import inspect
+import threading
 from numbers import Real
 
 from . import engine
 from .engine import Value
 from .graph import cyclic_gc_paused, topo_order
+from .guards import MOST_BRANCHES, Guards, ReplayError, Watch, graph_difference, outside
 from .replay import Replay, _parameter_float
-
-
-class ReplayError(ValueError):
-    """`fn`'s graph depends on its data, so a recording of it cannot be replayed."""
 
 
 def trace(fn, *args):
@@ -110,39 +125,67 @@ class Program:
     / d(parameter) into every parameter's `.grad`, bit for bit as
     `fn(*args).backward()` would with the numbers of `args` passed as leaf
     Values. `program.input_grads` then holds d(output)/d(input) for that
-    call, shaped like `args` (a tuple with one entry per argument).
+    call, shaped like `args` (a tuple with one entry per argument), as seen
+    from the calling thread.
 
     Arguments of another shape (other list lengths) are traced again, as a
-    jit does; `len(program)` says how many recordings are kept and
-    `program.clear()` drops them all.
+    jit does; so are arguments for which a comparison `fn` made while traced
+    comes out the other way (a branch). `len(program)` says how many
+    recordings are kept and `program.clear()` drops them all.
+
+    Calls from several threads are safe: they take turns (a lock), because a
+    replay computes in lists it owns. Each call still adds into the
+    parameters' shared `.grad`, as `backward()` calls from several threads would.
     """
 
     def __init__(self, fn):
         self.fn = fn
-        self._recordings = {}
+        self._recordings = {}  # shape -> its recordings, the most recently used first
         self._last = None
-        self.input_grads = None
+        self._lock = threading.RLock()
+        self._calls = threading.local()  # this thread's last input_grads
+
+    @property
+    def input_grads(self):
+        """d(output)/d(input) of this thread's last call, shaped like its arguments."""
+        return getattr(self._calls, 'input_grads', None)
 
     def __call__(self, *args):
         numbers, shape = _flatten(args)
-        recording = self._recordings.get(shape)
-        if recording is None:
-            recording = self._record(args, shape)
-        elif recording.unchecked:
-            with cyclic_gc_paused():
-                recording.check(self.fn, args, numbers)
-        self._last = recording
-        value = recording.run(numbers)
-        self.input_grads = recording.input_grads(args)
+        with self._lock:
+            recording, value = self._run(args, numbers, shape)
+            self._last = recording
+            self._calls.input_grads = recording.input_grads(args)
         return value
 
+    def _run(self, args, numbers, shape):
+        """(the recording that answered, the output's value): the first
+        recording of this shape whose guards hold for `numbers`, else a new one."""
+        recordings = self._recordings.get(shape, ())
+        for k, recording in enumerate(recordings):
+            value = recording.run(numbers, self.fn, args)
+            if value is not None:
+                if k:  # the branch taken now goes first next time
+                    recordings.insert(0, recordings.pop(k))
+                return recording, value
+        recording = self._record(args, shape)
+        value = recording.run(numbers, self.fn, args)
+        if value is None:
+            raise ReplayError(
+                "trace: fn's comparisons came out differently on a replay of the very arguments "
+                'it was traced with, so its graph depends on something besides its arguments and '
+                'the Values it reads (a global, a random draw). Fix: make fn depend on its '
+                'arguments only, or stay eager: fn(*args).backward().')
+        return recording, value
+
     def __len__(self):
-        return len(self._recordings)
+        return sum(map(len, self._recordings.values()))
 
     def clear(self):
         """Forget every recording; the next call traces again."""
-        self._recordings.clear()
-        self._last = None
+        with self._lock:
+            self._recordings.clear()
+            self._last = None
 
     def listing(self, full=False):
         """The forward program and the backward (adjoint) program, as text.
@@ -151,26 +194,35 @@ class Program:
         elided to their first and last lines with counts per operation,
         unless `full=True`.
         """
-        if self._last is None:
+        last = self._last
+        if last is None:
             return 'no recording (cleared): call the program to trace fn again'
-        return self._last.listing(full)
+        return last.listing(full)
 
     __str__ = listing
 
     def __repr__(self):
         name = getattr(self.fn, '__name__', type(self.fn).__name__)
+        shapes, count = len(self._recordings), len(self)
+        branches = f' ({count} recordings: fn branches)' if count > shapes else ''
         last = f', the last with {len(self._last.interior):,} operations' if self._last else ''
-        return f'<Program of {name}: {len(self._recordings)} recorded shape(s){last}>'
-
+        return f'<Program of {name}: {shapes} recorded shape(s){branches}{last}>'
 
     def _recording_for(self, args):
         numbers, shape = _flatten(args)
-        return self._recordings.get(shape) or self._record(args, shape)
+        with self._lock:
+            recordings = self._recordings.get(shape)
+            return recordings[0] if recordings else self._record(args, shape)
 
     def _record(self, args, shape):
+        """A new recording for `args`, first among its shape's; the least recently
+        used of that shape's is dropped past `MOST_BRANCHES`."""
         with cyclic_gc_paused():
             recording = Recording(self.fn, args)
-        self._recordings[shape] = self._last = recording
+        recordings = self._recordings.setdefault(shape, [])
+        recordings.insert(0, recording)
+        del recordings[MOST_BRANCHES:]
+        self._last = recording
         return recording
 
 
@@ -182,22 +234,58 @@ class Recording:
         self.names = _argument_names(fn, len(args))
         self.inputs = []
         leaves = _as_leaves(args, self.names, self.inputs)
-        root = _call(fn, leaves)
+        watch = Watch()
+        root = _call(fn, leaves, watch)
         self.root = root
         order = topo_order(root)
-        self.interior = [node for node in order if node._rule is not None]
+        self.interior = [node for node in order if node.rule is not None]
         input_set = set(self.inputs)
-        self.parameters = [node for node in order if node._rule is None and node not in input_set]
+        self.parameters = [node for node in order if node.rule is None and node not in input_set]
         self.order = order
-        # The data seen while tracing; the guard waits for a call that differs from it.
+        # The data seen while tracing; the check waits for a call that differs from it.
         self.traced_data = [x.data for x in self.inputs], [p.data for p in self.parameters]
         self.unchecked = True
-        self._replay = Replay(order, self.inputs, self.parameters) if root._rule is not None else None
+        compared = watch.compared()
+        self._replay = None
+        if root.rule is not None:
+            extra = outside(order, compared)
+            self._replay = Replay(order, self.inputs, self.parameters, compared, extra)
+        self.guards = Guards(watch.comparisons, self._slots(compared)) if compared else None
 
-    def run(self, numbers):
-        """Forward and backward for the flat input numbers; returns the output's data."""
+    def _slots(self, compared):
+        """Each compared Value's slot among the replay's floats (see `_Guards`)."""
+        slots = {leaf: slot for slot, leaf in enumerate(self.inputs + self.parameters)}
         if self._replay is not None:
-            return self._replay.run(numbers)
+            slots.update(self._replay.kept)
+        for node, where in compared.items():
+            if node not in slots:  # fn returned a leaf and compared a node it computed
+                raise ReplayError(
+                    f'trace: fn returns a leaf Value but compares a computed one at {where}, '
+                    f'which a replay of a leaf does not compute. Fix: stay eager: '
+                    f'fn(*args).backward().')
+        return slots
+
+    def run(self, numbers, fn, args):
+        """Forward and backward for the flat input numbers; returns the output's
+        data, or None (having changed nothing) when a guard fails: a comparison
+        fn made while traced comes out the other way for these numbers."""
+        replay = self._replay
+        if replay is None:  # fn returned a leaf: the floats are the inputs' and the parameters'
+            data = list(numbers) + [_parameter_float(p) for p in self.parameters]
+        elif self.guards is None:
+            data = replay.run_forward(numbers)
+        else:
+            try:
+                data = replay.run_forward(numbers)
+            except (ArithmeticError, ValueError):
+                return None  # e.g. a primitive out of its domain on a branch fn would not take
+        if self.guards is not None and not self.guards.hold(data):
+            return None
+        if self.unchecked:
+            with cyclic_gc_paused():
+                self.check(fn, args, numbers)
+        if replay is not None:
+            return replay.run_backward(numbers)
         # fn returned a leaf: d(leaf)/d(leaf) = 1, accumulated as backward() does.
         for leaf, number in zip(self.inputs, numbers):
             leaf.data = number
@@ -221,7 +309,9 @@ class Recording:
         Waits (returns) while the inputs and parameters are those seen when
         tracing: the same data must build the same graph. The first call
         with other data is checked once; a difference raises `ReplayError`.
-        Nothing is differentiated and no `.grad` is touched.
+        Nothing is differentiated and no `.grad` is touched. (This catches
+        what the guards cannot see: fn reading state other than its
+        arguments and Values, such as a global or a random draw.)
         """
         if (numbers, [p.data for p in self.parameters]) == self.traced_data:
             return
@@ -235,14 +325,12 @@ class Recording:
         get = recorded.get
         for index, (old, new) in enumerate(zip(self.order, rebuilt)):
             recorded[new] = old
-            # The common case, quickly: the same operation on the same nodes and
-            # constants. (`_prev` read from its slots: this runs once per node.)
-            a = new._a
-            if (a is not None and old._rule is new._rule and old._a is get(a)
-                    and old._b is get(new._b) and old._const == new._const
-                    and old._more == tuple(map(get, new._more))):
+            # The common case, quickly: the same operation on the same nodes and constants.
+            rule = new.rule
+            if (rule is not None and old.rule is rule and old.constant == new.constant
+                    and old.parents == tuple(map(get, new.parents))):
                 continue
-            why = _difference(old, new, recorded_inputs, rebuilt_inputs, recorded, parameters)
+            why = graph_difference(old, new, recorded_inputs, rebuilt_inputs, recorded, parameters)
             if why:
                 self._refuse(index, old, new, rebuilt, why)
         if len(rebuilt) != len(self.order):
@@ -257,7 +345,7 @@ class Recording:
         def line(node, names):
             if node is None:
                 return '(no node)'
-            if node._rule is None:
+            if node.rule is None:
                 return f'{names.get(node, "a leaf")} (a leaf, data {node.data!r})'
             return _forward_line(node, lambda v: names.get(v, '?'), names.get(node, '?'))
 
@@ -284,7 +372,7 @@ class Recording:
         taken = set()
         unnamed = {'x': 0, 'p': 0}
         for node in self.order:
-            if node._rule is None:
+            if node.rule is None:
                 label = node.label
                 if (not label or label in taken or any(c.isspace() for c in label)
                         or (label[0] == 't' and label[1:].isdigit())):
@@ -309,11 +397,11 @@ class Recording:
 
         forward, backward = [], []
         for node in self.interior:
-            line = f'{names[node]} = {node._rule.texts(node, show)[0]}'
+            line = f'{names[node]} = {node.rule.texts(node, show)[0]}'
             forward.append(f'{line:<28}  # {node.label}' if node.label else line)
         for node in reversed(self.interior):
             g_out = 'g_' + names[node]
-            for parent, derivative in zip(node._prev, node._rule.texts(node, show)[1]):
+            for parent, derivative in zip(node.parents, node.rule.texts(node, show)[1]):
                 term = g_out if derivative == '1' else f'{derivative} * {g_out}'
                 backward.append(f'g_{names[parent]} += {term}')
         elide = not full and len(forward) + len(backward) > limit
@@ -396,10 +484,17 @@ def _unflatten(arg, grads):
     return next(grads)
 
 
-def _call(fn, leaves):
+def _call(fn, leaves, watch=None):
+    """fn(*leaves), checked to be a Value; with `watch`, fn's comparisons and
+    reads of `.data` recorded on it, and those reads refused."""
     if not engine.is_grad_enabled():
         raise RuntimeError('trace: called inside no_grad(), where no graph is built to record')
-    root = fn(*leaves)
+    if watch is None:
+        root = fn(*leaves)
+    else:
+        with watch:
+            root = fn(*leaves)
+        watch.refuse_data_reads()
     if not isinstance(root, Value):
         raise TypeError(f'trace: fn must return one scalar Value, got {type(root).__name__}'
                         + (f' of {len(root)} items; return a loss such as sum(...)'
@@ -408,61 +503,18 @@ def _call(fn, leaves):
 
 
 # --------------------------------------------------------------------------
-# The guard's comparison
-
-
-def _difference(old, new, old_inputs, new_inputs, recorded, parameters):
-    """Why node `new` of the rebuilt graph is not node `old` of the recording ('' if it is).
-
-    `recorded` maps the rebuilt nodes met so far to the recorded nodes in
-    their places; `parameters` are the recording's parameters."""
-    if (old._rule is None) != (new._rule is None):
-        return 'an operation was taken where a leaf was, or the reverse: a branch on .data'
-    if old._rule is None:
-        if old in old_inputs or new in new_inputs:
-            if old_inputs.get(old) != new_inputs.get(new):
-                return 'another input (or a leaf instead of an input) is used here: a branch on .data'
-            return ''
-        if old is new:
-            return ''
-        if new in parameters:
-            return 'another leaf Value is used here: a branch on .data (e.g. max() of Values) chose other nodes'
-        if old.data == new.data or (old.data != old.data and new.data != new.data):
-            return ''  # a constant leaf made inside fn, the same both times
-        return ('a leaf Value made inside fn has other data, e.g. Value(x.data) or x.detach(): '
-                'a number read from .data')
-    if old._rule is not new._rule:
-        return (f'the operation is {new._rule.name!r} now and was {old._rule.name!r}: '
-                f'a Python if (or min/max of Values) on .data chose another branch')
-    if old._prev != tuple(map(recorded.get, new._prev)):
-        return 'its operands are other nodes now: a branch on .data (e.g. max() of Values) chose them'
-    if not _same_constants(old._const, new._const):
-        return ('a constant in it changed: a number computed from .data (e.g. max(v.data for v in logits)), '
-                'or a Python if on .data chose another branch')
-    return ''
-
-
-def _same_constants(c, d):
-    if type(c) is tuple and type(d) is tuple:
-        return len(c) == len(d) and all(_same_constants(x, y) for x, y in zip(c, d))
-    if c is None or d is None or type(c) is tuple or type(d) is tuple:
-        return c is d
-    return c == d or (c != c and d != d)
-
-
-# --------------------------------------------------------------------------
 # Listing helpers
 
 
 def _forward_line(node, show, name):
-    return f'{name} = {node._rule.texts(node, show)[0]}'
+    return f'{name} = {node.rule.texts(node, show)[0]}'
 
 
 def _census(interior):
     """(operation in words, count) for each operation, most frequent first."""
     counts = {}
     for node in interior:
-        rule = node._rule
+        rule = node.rule
         counts[rule] = counts.get(rule, 0) + 1
     return sorted(((_generic_text(rule), count) for rule, count in counts.items()),
                   key=lambda item: -item[1])
