@@ -198,6 +198,10 @@ def build(out):
         os.makedirs(front)
         for name in ('playground.js', 'playground.css'):
             shutil.copy(os.path.join(PLAYGROUND_WEB, name), front)
+        # The palette without its comment keys, as nn.playground sends it to the page.
+        with open(os.path.join(AUTOGRAD_WEB, 'palette.json'), encoding='utf-8') as file:
+            palette = {name: value for name, value in json.load(file).items() if not name.startswith('_')}
+        _write(os.path.join(front, 'palette.json'), json.dumps(palette))
         for name in ('stepper.js', 'stepper.css'):
             shutil.copy(os.path.join(AUTOGRAD_WEB, name), front)
         _write(os.path.join(front, 'stepper-palette.css'), palette_css())

@@ -15,6 +15,7 @@ for the pages and their Web Workers alike.
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import socketserver
@@ -23,11 +24,35 @@ import threading
 CHROMEDRIVER = shutil.which('chromedriver') or '/usr/bin/chromedriver'
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+# The policy of the pages' meta tags, sent as a header too so that it also
+# binds the Web Worker (a worker takes its policy from its own response, and a
+# static host sends none) and reports each violation to /csp-report.
+POLICY = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+          "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'")
+
+
+class _SiteHandler(http.server.SimpleHTTPRequestHandler):
     # The types a static host gives these files (Python's table may lack .mjs and .wasm).
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm',
                       '.whl': 'application/zip', '.zip': 'application/zip', '.svg': 'image/svg+xml'}
+
+    def end_headers(self):
+        self.send_header('Content-Security-Policy', f'{POLICY}; report-uri /csp-report')
+        super().end_headers()
+
+    def do_POST(self):
+        if self.path != '/csp-report':
+            self.send_error(404)
+            return
+        body = self.rfile.read(min(int(self.headers.get('Content-Length') or 0), 1 << 16))
+        try:
+            report = json.loads(body.decode('utf-8')).get('csp-report', {})
+        except (UnicodeDecodeError, ValueError, AttributeError):
+            report = {'unreadable report': body[:200].decode('utf-8', 'replace')}
+        self.server.violations.append(report)
+        self.send_response(204)
+        self.end_headers()
 
     def log_message(self, format, *args):
         pass
@@ -38,10 +63,12 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 def serve_site(folder):
-    """A running static server of `folder` on 127.0.0.1 (a free port); .url, .close()."""
+    """A running static server of `folder` on 127.0.0.1 (a free port); .url, .close(),
+    and .violations: the reports of what the policy refused, in the pages or their workers."""
     if not os.path.exists(os.path.join(folder, 'index.html')):
         raise FileNotFoundError(f'{folder} holds no built site: run ./lab site')
-    server = _Server(('127.0.0.1', 0), functools.partial(_QuietHandler, directory=folder))
+    server = _Server(('127.0.0.1', 0), functools.partial(_SiteHandler, directory=folder))
+    server.violations = []
     threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.2}, daemon=True).start()
     server.url = f'http://127.0.0.1:{server.server_address[1]}/'
 
