@@ -5,12 +5,16 @@ can reach nothing else: what the site's tests, benchmark and screenshot use.
     refused = RefusingProxy()               # every other origin goes here
     driver = chromium(refused)              # headless, system chromium + chromedriver
     ...
-    refused.requests                        # ['CONNECT cdn.example:443', ...]: must stay []
+    server.violations                       # what the policy refused: must stay []
 
 Chromium sends every request for another host through `RefusingProxy`,
-which answers 403 and notes it; requests to the loopback address bypass a
-proxy by Chromium's own rule, so only the site itself is reached. This holds
-for the pages and their Web Workers alike.
+which answers 403 and notes it (Chromium's own background traffic shows
+there too, so tests count `server.violations` instead); requests to the
+loopback address bypass a proxy by Chromium's own rule, so only the site
+itself is reached. The server sends the pages' policy as a header as well,
+which binds the Web Workers too (a worker takes its policy from its own
+response), with a report address: each refused request, from a page or a
+worker, lands in `server.violations`.
 """
 
 import functools
