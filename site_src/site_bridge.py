@@ -95,8 +95,8 @@ class PlaygroundDriver:
 def _fit_for_the_browser(playground_class):
     """Make the playground's panels affordable in Pyodide, which has no numpy.
 
-    Two changes, both about cost, not results, made on a subclass-free
-    Playground before the first one is built: the decision boundary is
+    Two changes, both about cost, not results, made to nn.playground in
+    the worker's own interpreter before the first Playground is built: the decision boundary is
     computed from the weights as plain float matrices (the numbers numpy
     would give, about ten times faster than the fallback through the graph
     under no_grad), and no frames are recorded for save_html, which the
