@@ -2,7 +2,8 @@
 sends, the self-contained page `Playground.save_html` writes, and the one
 helper that reads the web files.
 
-The front end is nn/web/ (playground.js, .css, .html, playground_live.js);
+The front end is nn/web/ (playground.js, .css, .html, playground_live.js,
+and playground_touch.js, which `front_end()` puts before playground.js);
 the colours come from autograd/web/palette.json, the one palette of the
 project. What starts a page is one JSON object in the page (`boot`): the
 mode ('live' or 'recording'), the palette, the menus' choices, and for a
@@ -20,6 +21,16 @@ def web_file(name, package='nn'):
     from importlib.resources import files  # about 10 ms: only when a page or a widget is made
 
     return files(package).joinpath('web', name).read_text(encoding='utf-8')
+
+
+# The files of the one script the page, the widget and a recording load, in order:
+# playground_touch.js uses playground.js's helpers and is used by its render().
+FRONT_END = ('playground_touch.js', 'playground.js')
+
+
+def front_end():
+    """The playground's script: the files of FRONT_END, one after the other (one ES module)."""
+    return '\n'.join(web_file(name) for name in FRONT_END)
 
 
 def palette():
@@ -51,9 +62,9 @@ def live_page():
 
 def recording_page(frames):
     """One self-contained page showing `frames` (states), with a slider."""
-    script, style = web_file('playground.js'), web_file('playground.css')
+    script, style = front_end(), web_file('playground.css')
     if '</script' in script.lower() or '</style' in style.lower():
-        raise ValueError('playground.js/css must not contain </script or </style (they are inlined)')
+        raise ValueError('the playground\'s script and style must not contain </script or </style (they are inlined)')
     # The policy forbids every fetch: the page works from disk or not at all.
     head = ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
             'script-src \'unsafe-inline\'; style-src \'unsafe-inline\'; img-src data:">'

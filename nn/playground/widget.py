@@ -4,7 +4,7 @@ over anywidget's model, the kernel's training behind a `Session`.
 anywidget is imported when the first widget is made, not by `import nn`.
 """
 
-from .pages import boot, web_file
+from .pages import boot, front_end, web_file
 from .session import Session
 
 _WIDGET_CLASS = None
@@ -29,7 +29,7 @@ def _widget_class():
     class PlaygroundWidget(anywidget.AnyWidget):
         """The playground in a notebook: the page's front end, the kernel's training."""
 
-        _esm = web_file('playground.js')
+        _esm = front_end()
         _css = web_file('playground.css')
         mode = traitlets.Unicode('live').tag(sync=True)
         palette = traitlets.Dict().tag(sync=True)

@@ -126,6 +126,7 @@ function buildSettings(root, choices) {
   }
   field('hidden', 'hidden layers', make('input', { name: 'hidden', type: 'text', size: '6' }));
   field('batch_size', 'batch', make('input', { name: 'batch_size', type: 'text', size: '3', placeholder: 'all' }));
+  addMoreFields(field); // playground_touch.js
   const apply = make('button', { class: 'pg-apply', type: 'submit', text: 'Apply' }, form);
   return { form, fields, apply };
 }
@@ -171,7 +172,7 @@ class BoundaryPanel {
     const { x: points, labels } = state.points;
     const [x0, x1] = state.boundary.x;
     const [y0, y1] = state.boundary.y;
-    const key = `${x0},${x1},${y0},${y1},${points.length},${points[0]}`;
+    const key = `${x0},${x1},${y0},${y1},${points.length},${points[0]},${state.points.version}`;
     if (key !== this.key) {
       this.key = key;
       this.overlay.replaceChildren();
@@ -215,7 +216,7 @@ class CurvesPanel {
     context.font = '13px system-ui, sans-serif';
     context.strokeStyle = palette.muted;
     context.strokeRect(left, top, plotWidth, plotHeight);
-    const finite = loss.filter((x) => x !== null);
+    const finite = loss.concat(state.history.test_loss || []).filter((x) => x !== null);
     const largest = finite.length ? Math.max(...finite) : 1;
     const lastStep = steps.length ? steps[steps.length - 1] : 1;
     const xOf = (s) => left + (plotWidth * s) / Math.max(1, lastStep);
@@ -249,6 +250,7 @@ class CurvesPanel {
     context.fillText('— loss', left, height - 6);
     context.fillStyle = palette.updated_border;
     context.fillText('- - accuracy', left + 56, height - 6);
+    drawTestLoss(state, line, largest, context, palette, left + plotWidth - 4, top + plotHeight / 2); // playground_touch.js
     context.fillStyle = '#333333';
     context.textAlign = 'right';
     context.fillText(`step ${lastStep}`, left + plotWidth, height - 6);
@@ -426,6 +428,7 @@ function render({ model, el }) {
   const right = make('section', { class: 'pg-panel pg-right' }, panels);
   make('h3', { text: 'Hidden layers in the last step' }, right);
   const parameters = new ParameterPanel(right);
+  const touch = new Touch({ model, mode, boundary, bar, right }); // playground_touch.js
 
   let state = null;
   let shownSettings = null;
@@ -467,6 +470,7 @@ function render({ model, el }) {
     if (fullBox) fullBox.checked = g.full;
     graph.draw(g, palette);
     parameters.draw(state, palette);
+    touch.draw(state, palette);
   }
 
   function schedule() {
@@ -478,6 +482,7 @@ function render({ model, el }) {
 
   function onMessage(content) {
     if (content && content.type === 'reply') showMessage(content.ok ? '' : content.error);
+    if (content && content.type === 'reply') touch.onReply();
   }
 
   bar.play.addEventListener('click', () => {
