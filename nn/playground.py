@@ -20,8 +20,8 @@ Front end and Python talk through two JSON shapes, the same in the widget
 and over HTTP:
 
 * a command, page -> Python: `{"action": "play" | "pause" | "step" |
-  "reset" | "select" | "configure" | "graph", ...}` with `"index": i` for
-  select, `"settings": {name: value}` for configure, `"full": bool` for graph;
+  "reset" | "select" | "configure" | "graph" | "focus", ...}` with `"index": i` for
+  select, `"neuron": [layer, index]` or null for focus, `"settings": {name: value}` for configure, `"full": bool` for graph;
 * a reply, Python -> page: `{"ok": true}` or `{"ok": false, "error": text}`,
   and the state (`Playground.state()` plus `"running"`) whenever it changes.
 
@@ -45,6 +45,7 @@ from . import datasets as _datasets
 from . import losses as _losses
 from . import optim as _optim
 from .module import MLP
+from .network import check_focus, largest_loss_point, selected_view  # network view
 from .train import _loss_and_targets, _regularised, predicted_class
 
 DEFAULTS = {'dataset': 'moons', 'hidden': (16, 16), 'activation': 'relu', 'loss': 'hinge',
@@ -153,7 +154,9 @@ class Playground:
             self.steps = 0
             self.history = {'loss': [], 'accuracy': []}
             self.layer_stats = []
-            self.selected = 0
+            # network view: the point of largest loss until the learner picks one
+            self.selected = largest_loss_point(self.model, self.X, self._targets, self._loss_fn)
+            self.picked, self.network_focus = False, None
             self.message = None
             self._extent = _extent(self.X)
             self._layout_cache = {}
@@ -209,6 +212,17 @@ class Playground:
             if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(self.X):
                 raise SettingsError(f'point index must be an int from 0 to {len(self.X) - 1}, got {index!r}')
             self.selected = index
+            self.picked = True  # network view: kept even when its gradient vanishes
+            self._state_cache = None
+        self._notify()
+
+    def focus(self, neuron):
+        """Open neuron [layer, index] in the network view (None closes it). network view"""
+        with self._lock:
+            try:
+                self.network_focus = check_focus(neuron, self.model.nouts)
+            except ValueError as error:
+                raise SettingsError(str(error)) from None
             self._state_cache = None
         self._notify()
 
@@ -226,13 +240,18 @@ class Playground:
         moments, SGD's velocity as m), layers (statistics
         of each hidden layer's outputs and their gradients in the last
         step), selected, graph (the selected point's graph: nodes with
-        data, grad, op and label, edges, and their layout), message.
-        Numbers that are not finite become None.
+        data, grad, op and label, edges, and their layout), message,
+        network and network_point (the selected point's network, read from
+        its graph: nn/network.py). Numbers that are not finite become None.
         """
         with self._lock:
-            key = (self.steps, self.selected, bool(full_graph))
+            key = (self.steps, self.selected, bool(full_graph), str(self.network_focus))
             if self._state_cache is not None and self._state_cache[0] == key:
                 return self._state_cache[1]
+            # network view (nn/network.py): may choose another point, so before 'selected'
+            self.selected, network = selected_view(self.model, self.X, self._targets, self._loss_fn,
+                                                   self.selected, self.picked, extent=self._extent,
+                                                   focus=self.network_focus)
             history = self.history
             stride = max(1, math.ceil(len(history['loss']) / MAX_CURVE_POINTS))
             kept = range(0, len(history['loss']), stride)
@@ -251,6 +270,7 @@ class Playground:
                 'selected': self.selected,
                 'graph': self.graph(self.selected, full=full_graph),
                 'message': self.message,
+                **network,  # network view: 'network' and 'network_point'
             }
             self._state_cache = (key, state)
             return state
@@ -691,7 +711,7 @@ def _rounded(state):
 # Driving a Playground from a front end (the widget and the web page)
 
 
-ACTIONS = ('play', 'pause', 'step', 'reset', 'select', 'configure', 'graph')
+ACTIONS = ('play', 'pause', 'step', 'reset', 'select', 'configure', 'graph', 'focus')
 PUBLISH_RATE = 12  # states per second while playing
 
 
@@ -771,6 +791,8 @@ class Session:
             playground.reset()
         elif action == 'select':
             playground.select(command.get('index'))
+        elif action == 'focus':  # network view: {"action": "focus", "neuron": [layer, index] | null}
+            playground.focus(command.get('neuron'))
         elif action == 'graph':
             full = command.get('full')
             if not isinstance(full, bool):
