@@ -81,8 +81,8 @@ function largestAbs(values) {
 }
 
 function classColors(palette) {
-  // Two classes: the sign of the score, as the gradient colours (blue for +).
-  return [palette.negative, palette.positive, palette.updated_border, palette.current_border];
+  // The palette's class colours: never the gradient-sign colours (one palette, one meaning each).
+  return palette.class_colors;
 }
 
 // ---------------------------------------------------------------------------
