@@ -71,7 +71,8 @@ def network_view(model, x, loss_fn, target, *, extent=None, grid=GRID, focus=Non
       (the largest |output| on it) when `extent` is given;
       `operations` (see `neuron_operations`) for the neuron in `focus`.
     * point: `index` (= `point`), `x`, `target`, `loss`, `input_grads`
-      (d loss/d x), `grid` and `extent` of the heatmaps, and `focus`.
+      (d loss/d x), `grid` and `extent` of the heatmaps, `focus`, and
+      `vanished` (True when d loss/d every parameter is 0).
 
     `focus`: None, (layer, neuron): the neuron whose operations are
     included, or 'all'. The operations are about 450 bytes each in JSON,
@@ -95,6 +96,7 @@ def network_view(model, x, loss_fn, target, *, extent=None, grid=GRID, focus=Non
         point = {'index': point, 'x': [float(xi) for xi in x], 'target': target,
                  'loss': _finite(root.data), 'input_grads': [_finite(v.grad) for v in inputs],
                  'grid': grid, 'extent': extent, 'focus': focus}
+        point['vanished'] = not any(w.grad for w in parameters)
     finally:
         for p, grad in zip(parameters, saved):
             p.grad = grad
@@ -363,15 +365,18 @@ def gradient_vanished(view):
 def selected_view(model, X, targets, loss_fn, selected, picked, *, extent=None, focus=None):
     """(index, view): the view of point `selected`; but if its gradient
     vanished (training put it past the hinge's margin, say) and the learner
-    did not pick it (`picked` False), of the point of largest loss instead."""
+    did not pick it (`picked` False), of the point of largest loss instead
+    (unless that one's gradient is zero too: every point past the margin).
+    The view's point says `vanished` when its gradient is zero."""
     view = network_view(model, X[selected], loss_fn, targets[selected], extent=extent, focus=focus,
                         point=selected)
     if not picked and gradient_vanished(view):
         best = largest_loss_point(model, X, targets, loss_fn)
         if best != selected:
-            selected = best
-            view = network_view(model, X[selected], loss_fn, targets[selected], extent=extent,
-                                focus=focus, point=selected)
+            other = network_view(model, X[best], loss_fn, targets[best], extent=extent, focus=focus,
+                                 point=best)
+            if not gradient_vanished(other):  # else every point's is zero: stay where we are
+                selected, view = best, other
     return selected, view
 
 

@@ -46,6 +46,7 @@ from . import losses as _losses
 from . import optim as _optim
 from .module import MLP
 from .network import check_focus, largest_loss_point, selected_view  # network view
+from .network_web import inline_into, web_text as network_web_text  # network view
 from .train import _loss_and_targets, _regularised, predicted_class
 
 DEFAULTS = {'dataset': 'moons', 'hidden': (16, 16), 'activation': 'relu', 'loss': 'hinge',
@@ -856,8 +857,8 @@ def _make_widget(playground):
         class PlaygroundWidget(anywidget.AnyWidget):
             """The playground in a notebook: the page's front end, the kernel's training."""
 
-            _esm = _web_text('playground.js')
-            _css = _web_text('playground.css')
+            _esm = inline_into(_web_text('playground.js'))  # network view: inlined
+            _css = _web_text('playground.css') + network_web_text('network.css')
             mode = traitlets.Unicode('live').tag(sync=True)
             palette = traitlets.Dict().tag(sync=True)
             state = traitlets.Dict().tag(sync=True)
@@ -894,14 +895,14 @@ def _page(head, boot, script):
 
 def live_page():
     """The page `python -m nn playground` serves; script and style are fetched from the server."""
-    return _page('<link rel="stylesheet" href="/playground.css">',
+    return _page('<link rel="stylesheet" href="/playground.css"><link rel="stylesheet" href="/network.css">',
                  {'mode': 'live', 'palette': _palette()},
                  '<script type="module" src="/playground_live.js"></script>')
 
 
 def recording_page(frames):
     """One self-contained page showing `frames` (states), with a slider."""
-    script, style = _web_text('playground.js'), _web_text('playground.css')
+    script, style = inline_into(_web_text('playground.js')), _web_text('playground.css') + network_web_text('network.css')
     if '</script' in script.lower() or '</style' in style.lower():
         raise ValueError('playground.js/css must not contain </script or </style (they are inlined)')
     # The policy forbids every fetch: the page works from disk or not at all.
@@ -963,6 +964,8 @@ def make_server(playground=None, host='127.0.0.1', port=8000):
         '/playground_live.js': (_web_text('playground_live.js').encode('utf-8'),
                                 'text/javascript; charset=utf-8'),
         '/playground.css': (_web_text('playground.css').encode('utf-8'), 'text/css; charset=utf-8'),
+        '/network.js': (network_web_text('network.js').encode('utf-8'), 'text/javascript; charset=utf-8'),
+        '/network.css': (network_web_text('network.css').encode('utf-8'), 'text/css; charset=utf-8'),
     }
     bound_port = server.server_address[1]
     server.url = f'http://{"[::1]" if host == "::1" else host}:{bound_port}/'

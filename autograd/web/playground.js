@@ -11,6 +11,8 @@
 // the state; the layout of the graph is computed in Python, so a new frame
 // only changes numbers and colours.
 
+import { networkView } from './network.js'; // the network view (nn/web/network.js)
+
 // The SVG namespace, as the HTML parser assigns it (rather than spelled out as a URL).
 const SVG = typeof document === 'undefined' ? null : (() => {
   const holder = document.createElement('div');
@@ -417,6 +419,7 @@ function render({ model, el }) {
   make('h3', { text: 'Loss and accuracy' }, left);
   const curves = new CurvesPanel(left);
   const middle = make('section', { class: 'pg-panel pg-middle' }, panels);
+  const network = new networkView.NetworkPanel(middle, { send: (content) => model.send(content), mode }); // network view
   const graphHead = make('div', { class: 'pg-graph-head' }, middle);
   const graphTitle = make('h3', { class: 'pg-graph-title', text: 'Graph' }, graphHead);
   let fullBox = null;
@@ -470,6 +473,7 @@ function render({ model, el }) {
     graphTitle.textContent = `Graph of point ${g.point}'s loss`;
     if (fullBox) fullBox.checked = g.full;
     graph.draw(g, palette);
+    network.draw(state, palette); // network view
     parameters.draw(state, palette);
   }
 
