@@ -241,3 +241,31 @@ def test_the_view_is_json_and_names_the_point():
     assert len(text) < 60_000  # sent with every state: about the size of the rest of it
     assert network_view(model, [Value(0.1).data, 0.2], losses.hinge, 1)['network'][0][0]['name'] == \
         'layers.0.neurons.0'
+
+
+def test_the_svg_drawing_keeps_neurons_in_order_and_tells_every_weight_apart():
+    from xml.etree import ElementTree
+
+    from nn.network_svg import network_svg
+
+    model = MLP(2, [16, 16, 1], seed=0)
+    text = network_svg(model, [0.5, -1.0], losses.hinge, 0, loss_name='hinge', point=3)
+    root = ElementTree.fromstring(text)
+    ns = '{http://www.w3.org/2000/svg}'
+    heading = root.find(f'{ns}title').text
+    loss = losses.hinge([model([0.5, -1.0])], [0]).data
+    assert heading == f'MLP(2, [16, 16, 1]) on point 3 (0.5, -1), target 0: hinge loss {loss:.4g}'
+    lines = root.iter(f'{ns}line')
+    weights = {name: p.data for name, p in model.named_parameters()}
+    shown = []
+    for line in lines:
+        name, value = line.find(f'{ns}title').text.split(' = ')
+        assert float(value) == pytest.approx(weights[name], rel=1e-3)
+        shown.append((abs(weights[name]), float(line.get('stroke-width'))))
+    assert len(shown) == 2 * 16 + 16 * 16 + 16
+    widths = [width for _, width in sorted(shown)]
+    assert widths == sorted(widths) and widths[-1] > 10 * widths[0]
+    names = [g.find(f'{ns}title').text.split(':')[0] for g in root.iter(f'{ns}g') if g.find(f'{ns}circle') is not None]
+    assert names == [f'layers.{l}.neurons.{j}' for l, n in enumerate([16, 16, 1]) for j in range(n)]
+    ys = [float(c.get('cy')) for g in root.iter(f'{ns}g') for c in g.findall(f'{ns}circle')]
+    assert ys[:16] == sorted(ys[:16]) and ys[16:32] == sorted(ys[16:32])  # index order, top to bottom
