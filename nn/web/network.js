@@ -447,7 +447,8 @@ const networkView = (() => {
       el('p', { class: 'nv-formula', text: `d loss / d W[${layerName(l)}] = \u03b4 ${input}\u1d40` }, right);
       const matrix = el('div', { class: 'nv-matrix' }, right);
       // Through the CSSOM: the served page's policy refuses style attributes.
-      matrix.style.gridTemplateColumns = `repeat(${network[l][0].weights.length}, 1fr)`;
+      const columnCount = network[l][0].weights.length;
+      matrix.style.gridTemplateColumns = `repeat(${columnCount}, ${Math.max(6, Math.min(16, 240 / columnCount)).toFixed(1)}px)`;
       this.matrixCells = network[l].map((neuron, j) => neuron.weights.map((_, k) => {
         const cell = el('div', { class: 'nv-cell', 'data-row': String(j), 'data-column': String(k), tabindex: '0' }, matrix);
         cell.addEventListener('click', () => { this.cell = [j, k]; this.row = null; this.redraw(); });
