@@ -129,3 +129,22 @@ def test_after_200_steps_the_shown_point_still_has_a_gradient(browser, served): 
     until(browser, lambda: by_class(browser, 'pg-step-count').text == 'step 200')
     until(browser, lambda: f"point {state['selected']} " in by_class(browser, 'nv-title').text)
     assert 'gradient is 0' not in by_class(browser, 'nv-title').text
+
+
+def test_points_on_top_of_each_other_are_each_selectable(browser, served):  # noqa: F811
+    playground = served.session.playground
+    playground.configure(dataset='spirals')
+    open_page(browser, served)
+    X = playground.X
+    same = [i for i, p in enumerate(X) if abs(p[0]) < 1e-9 and abs(p[1]) < 1e-9]
+    assert len(same) >= 2  # the three spirals all start at (0, 0)
+    seen = set()
+    for _ in range(len(same)):
+        top = css(browser, f'circle[data-index="{same[0]}"]')[0]
+        before = playground.selected
+        browser.execute_script('arguments[0].dispatchEvent(new MouseEvent("click", {bubbles: true}))', top)
+        until(browser, lambda: playground.selected != before)  # each click moves on
+        until(browser, lambda: f'point {playground.selected} ' in by_class(browser, 'nv-title').text)
+        seen.add(playground.selected)
+    assert seen == set(same)
+    assert console_errors(browser) == []

@@ -190,10 +190,12 @@ class BoundaryPanel {
           fill: colors[labels[index] % colors.length], 'data-index': String(index),
         }, this.overlay);
         svg('title', { text: `point ${index}: (${point[0].toFixed(2)}, ${point[1].toFixed(2)}), class ${labels[index]}` }, circle);
-        circle.addEventListener('click', () => this.onSelect(index));
+        circle.addEventListener('click', () => this.onSelect(networkView.pointToSelect(this.centres, index, this.selected))); // network view
         return circle;
       });
+      this.centres = this.circles.map((c) => [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))]); // network view
     }
+    this.selected = state.selected; // network view: overlapping points
     this.circles.forEach((circle, index) => circle.classList.toggle('pg-selected', index === state.selected));
     const selected = this.circles[state.selected];
     if (selected && this.overlay.lastChild !== selected) this.overlay.appendChild(selected); // on top

@@ -500,7 +500,17 @@ const networkView = (() => {
     return () => model.off('change:state', update);
   }
 
-  return { NetworkPanel, render };
+  // Points drawn on top of each other: a click on one of them selects the
+  // clicked point, and clicking the same spot again moves on to the next one
+  // there, so that each can be selected. `centres` are [x, y] in pixels.
+  function pointToSelect(centres, clicked, selected, radius = 4) {
+    const [x, y] = centres[clicked];
+    const here = centres.map(([cx, cy], i) => (Math.hypot(cx - x, cy - y) <= radius ? i : -1)).filter((i) => i >= 0);
+    const at = here.indexOf(selected);
+    return at < 0 ? clicked : here[(at + 1) % here.length];
+  }
+
+  return { NetworkPanel, render, pointToSelect };
 })();
 
 export { networkView };
