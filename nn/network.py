@@ -92,7 +92,7 @@ def network_view(model, x, loss_fn, target, *, extent=None, grid=GRID, focus=Non
         root = loss_fn([outputs[0] if len(outputs) == 1 else outputs], [target])
         root.backward()
         focus = check_focus(focus, [len(layer) for layer in layers])
-        network = _read(layers, inputs, focus)
+        network = _read(layers, focus)
         point = {'index': point, 'x': [float(xi) for xi in x], 'target': target,
                  'loss': _finite(root.data), 'input_grads': [_finite(v.grad) for v in inputs],
                  'grid': grid, 'extent': extent, 'focus': focus}
@@ -159,7 +159,7 @@ def _products(neuron, z):
     return list(zip(products, sums))
 
 
-def _read(layers, inputs, focus):
+def _read(layers, focus):
     """The JSON-ready numbers of every neuron, read from the nodes."""
     network = []
     for depth, found in enumerate(layers):
@@ -188,13 +188,13 @@ def _read(layers, inputs, focus):
                 'terms': terms,
             }
             if focus == 'all' or focus == [depth, j]:
-                entry['operations'] = neuron_operations(item, depth, inputs)
+                entry['operations'] = neuron_operations(item, depth)
             layer.append(entry)
         network.append(layer)
     return network
 
 
-def neuron_operations(item, depth, inputs):
+def neuron_operations(item, depth):
     """The operations of one neuron, in the order the forward pass made them.
 
     Each: `kind` ('product', 'sum', 'activation'), `label` (short: 'w[3] * x[3]'

@@ -503,7 +503,7 @@ const networkView = (() => {
   // Points drawn on top of each other: a click on one of them selects the
   // clicked point, and clicking the same spot again moves on to the next one
   // there, so that each can be selected. `centres` are [x, y] in pixels.
-  function pointToSelect(centres, clicked, selected, radius = 4) {
+  function pointToSelect(centres, clicked, selected, radius = 1.5) {
     const [x, y] = centres[clicked];
     const here = centres.map(([cx, cy], i) => (Math.hypot(cx - x, cy - y) <= radius ? i : -1)).filter((i) => i >= 0);
     const at = here.indexOf(selected);
