@@ -26,8 +26,9 @@ Front end and Python talk through two JSON shapes, the same in the widget
 and over HTTP:
 
 * a command, page -> Python: `{"action": "play" | "pause" | "step" |
-  "reset" | "select" | "configure" | "graph", ...}` with `"index": i` for
-  select, `"settings": {name: value}` for configure, `"full": bool` for graph;
+  "reset" | "select" | "configure" | "graph" | "focus", ...}` with `"index": i`
+  for select, `"settings": {name: value}` for configure, `"full": bool` for
+  graph, `"neuron": [layer, index]` or null for focus (the network view);
 * a reply, Python -> page: `{"ok": true}` or `{"ok": false, "error": text}`,
   and the state (`Playground.state()` plus `"running"`) whenever it changes.
 
