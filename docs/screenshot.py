@@ -78,6 +78,7 @@ def main(argv=None):
         driver.get(server.url)
         wait = WebDriverWait(driver, 30)
         wait.until(lambda d: d.find_element(By.CLASS_NAME, 'pg-step-count').text == 'step 0')
+        driver.find_element(By.CSS_SELECTOR, '.nv-tab-graph').click()  # the graph, not the network view
         # Train in Python (quicker than clicking Play and waiting), then let the page catch up.
         playground.step(args.steps)
         if args.point is None:  # a point the network still gets wrong shows non-zero grads

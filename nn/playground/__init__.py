@@ -28,11 +28,12 @@ Front end and Python talk through two JSON shapes, the same in the widget
 and over HTTP:
 
 * a command, page -> Python: `{"action": "play" | "pause" | "step" |
-  "reset" | "select" | "configure" | "graph" | "add_point" | "remove_point" |
-  "reset_data" | "set_parameter" | "open", ...}` with `"index": i` for
-  select and remove_point, `"settings": {name: value}` for configure and
-  open (a page's address: each setting checked alone, a bad one reported
-  and ignored), `"full": bool` for graph, `"x", "y", "label"` for
+  "reset" | "select" | "configure" | "graph" | "focus" | "add_point" |
+  "remove_point" | "reset_data" | "set_parameter" | "open", ...}` with
+  `"index": i` for select and remove_point, `"settings": {name: value}` for
+  configure and open (a page's address: each setting checked alone, a bad
+  one reported and ignored), `"full": bool` for graph, `"neuron": [layer,
+  index]` or null for focus (the network view), `"x", "y", "label"` for
   add_point, `"name", "value"` for set_parameter;
 * a reply, Python -> page: `{"ok": true}` or `{"ok": false, "error": text}`,
   and the state (`Playground.state()` plus `"running"`) whenever it changes.

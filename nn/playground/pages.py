@@ -3,7 +3,8 @@ sends, the self-contained page `Playground.save_html` writes, and the one
 helper that reads the web files.
 
 The front end is nn/web/ (playground.js, .css, .html, playground_live.js,
-and playground_touch.js, which `front_end()` puts before playground.js);
+playground_touch.js, which `front_end()` puts before playground.js, and the
+network view's network.js and .css);
 the colours come from autograd/web/palette.json, the one palette of the
 project. What starts a page is one JSON object in the page (`boot`): the
 mode ('live' or 'recording'), the palette, the menus' choices, and for a
@@ -13,6 +14,7 @@ recording its frames.
 import json
 import re
 
+from ..network_web import inline_into  # network view
 from .settings import choices
 
 
@@ -55,14 +57,17 @@ def _page(head, boot_data, script):
 def live_page():
     """The page `python -m nn playground` serves; script and style are fetched from the server."""
     # An empty icon: else the browser asks the server for /favicon.ico and logs its 404.
-    head = '<link rel="icon" href="data:,"><link rel="stylesheet" href="/playground.css">'
+    head = ('<link rel="icon" href="data:,"><link rel="stylesheet" href="/playground.css">'
+            '<link rel="stylesheet" href="/network.css">')  # network view
     return _page(head, boot('live'),
                  '<script type="module" src="/playground_live.js"></script>')
 
 
 def recording_page(frames):
     """One self-contained page showing `frames` (states), with a slider."""
-    script, style = front_end(), web_file('playground.css')
+    # network view: network.js inlined in place of its import, its style appended
+    script = inline_into(front_end())
+    style = web_file('playground.css') + web_file('network.css')
     if '</script' in script.lower() or '</style' in style.lower():
         raise ValueError('the playground\'s script and style must not contain </script or </style (they are inlined)')
     # The policy forbids every fetch: the page works from disk or not at all.

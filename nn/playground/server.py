@@ -60,6 +60,8 @@ def make_server(playground=None, host='127.0.0.1', port=8000):
         '/playground_live.js': (web_file('playground_live.js').encode('utf-8'),
                                 'text/javascript; charset=utf-8'),
         '/playground.css': (web_file('playground.css').encode('utf-8'), 'text/css; charset=utf-8'),
+        '/network.js': (web_file('network.js').encode('utf-8'), 'text/javascript; charset=utf-8'),  # network view
+        '/network.css': (web_file('network.css').encode('utf-8'), 'text/css; charset=utf-8'),
     }
     bound_port = server.server_address[1]
     server.url = f'http://{"[::1]" if host == "::1" else host}:{bound_port}/'

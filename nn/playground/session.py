@@ -23,6 +23,7 @@ from autograd.graph import cyclic_gc_paused
 from .. import losses as _losses
 from .. import optim as _optim
 from ..module import MLP
+from ..network import check_focus, largest_loss_point, selected_view  # network view
 from ..train import History, _loss_and_targets, evaluate, train_step
 from . import touch, view
 from .settings import DATA_SETTINGS, DEFAULTS, RESETTING, SettingsError, check_settings
@@ -79,7 +80,9 @@ class Playground:
             self.steps = 0
             self.history = History()
             self.layer_stats = []
-            self.selected = 0
+            # network view: the point of largest loss until the learner picks one
+            self.selected = largest_loss_point(self.model, self.X, self._targets, self._loss_fn)
+            self.picked, self.network_focus = False, None
             self.message = None
             self._layout_cache = {}
             self._state_cache = None
@@ -137,6 +140,17 @@ class Playground:
             if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(self.X):
                 raise SettingsError(f'point index must be an int from 0 to {len(self.X) - 1}, got {index!r}')
             self.selected = index
+            self.picked = True  # network view: kept even when its gradient vanishes
+            self._state_cache = None
+        self._notify()
+
+    def focus(self, neuron):
+        """Open neuron [layer, index] in the network view (None closes it)."""
+        with self._lock:
+            try:
+                self.network_focus = check_focus(neuron, self.model.nouts)
+            except ValueError as error:
+                raise SettingsError(str(error)) from None
             self._state_cache = None
         self._notify()
 
@@ -239,13 +253,19 @@ class Playground:
         moments, SGD's velocity as m), layers (statistics
         of each hidden layer's outputs and their gradients in the last
         step), selected, graph (the selected point's graph: nodes with
-        data, grad, op and label, edges, and their layout), message.
-        Numbers that are not finite become None.
+        data, grad, op and label, edges, and their layout), message,
+        network and network_point (the selected point's network, read from
+        its graph: nn/network.py). Numbers that are not finite become None.
         """
         with self._lock:
-            key = (self.steps, self.selected, bool(full_graph))
+            key = (self.steps, self.selected, bool(full_graph), str(self.network_focus))
             if self._state_cache is None or self._state_cache[0] != key:
-                self._state_cache = (key, view.state(self, full_graph))
+                # network view: may choose another point (when the selected one's
+                # gradient vanished and the learner did not pick it), so first
+                self.selected, network = selected_view(self.model, self.X, self._targets, self._loss_fn,
+                                                       self.selected, self.picked, extent=self.extent,
+                                                       focus=self.network_focus)
+                self._state_cache = (key, {**view.state(self, full_graph), **network})
             return self._state_cache[1]
 
     def boundary(self, size=view.GRID):
@@ -376,7 +396,7 @@ class _KeepHidden:
 # Touching the run (Session._touch): add_point {x, y, label}, remove_point {index},
 # reset_data, set_parameter {name, value}, open {settings} (a page's address).
 TOUCH_ACTIONS = ('add_point', 'remove_point', 'reset_data', 'set_parameter', 'open')
-ACTIONS = ('play', 'pause', 'step', 'reset', 'select', 'configure', 'graph', *TOUCH_ACTIONS)
+ACTIONS = ('play', 'pause', 'step', 'reset', 'select', 'configure', 'graph', 'focus', *TOUCH_ACTIONS)
 PUBLISH_RATE = 12  # states per second while playing
 
 
@@ -458,6 +478,8 @@ class Session:
             playground.reset()
         elif action == 'select':
             playground.select(command.get('index'))
+        elif action == 'focus':  # network view: {"action": "focus", "neuron": [layer, index] | null}
+            playground.focus(command.get('neuron'))
         elif action == 'graph':
             full = command.get('full')
             if not isinstance(full, bool):

@@ -12,6 +12,7 @@
 // the state; the layout of the graph is computed in Python, so a new frame
 // only changes numbers and colours.
 
+import { networkView } from './network.js'; // the network view (nn/web/network.js)
 // The SVG namespace, as the HTML parser assigns it (rather than spelled out as a URL).
 const SVG = typeof document === 'undefined' ? null : (() => {
   const holder = document.createElement('div');
@@ -82,8 +83,8 @@ function largestAbs(values) {
 }
 
 function classColors(palette) {
-  // Two classes: the sign of the score, as the gradient colours (blue for +).
-  return [palette.negative, palette.positive, palette.updated_border, palette.current_border];
+  // The palette's class colours: never the gradient-sign colours (one palette, one meaning each).
+  return palette.class_colors;
 }
 
 // ---------------------------------------------------------------------------
@@ -185,10 +186,11 @@ class BoundaryPanel {
           fill: colors[labels[index] % colors.length], 'data-index': String(index),
         }, this.overlay);
         svg('title', { text: `point ${index}: (${point[0].toFixed(2)}, ${point[1].toFixed(2)}), class ${labels[index]}` }, circle);
-        circle.addEventListener('click', () => this.onSelect(index));
+        circle.addEventListener('click', () => this.onSelect(networkView.pointToSelect(this.circles, index, this.selected))); // network view
         return circle;
       });
     }
+    this.selected = state.selected; // network view: overlapping points
     this.circles.forEach((circle, index) => circle.classList.toggle('pg-selected', index === state.selected));
     const selected = this.circles[state.selected];
     if (selected && this.overlay.lastChild !== selected) this.overlay.appendChild(selected); // on top
@@ -415,6 +417,7 @@ function render({ model, el }) {
   make('h3', { text: 'Loss and accuracy' }, left);
   const curves = new CurvesPanel(left);
   const middle = make('section', { class: 'pg-panel pg-middle' }, panels);
+  const network = new networkView.NetworkPanel(middle, { send: (content) => model.send(content), mode }); // network view
   const graphHead = make('div', { class: 'pg-graph-head' }, middle);
   const graphTitle = make('h3', { class: 'pg-graph-title', text: 'Graph' }, graphHead);
   let fullBox = null;
@@ -469,6 +472,7 @@ function render({ model, el }) {
     graphTitle.textContent = `Graph of point ${g.point}'s loss`;
     if (fullBox) fullBox.checked = g.full;
     graph.draw(g, palette);
+    network.draw(state, palette); // network view
     parameters.draw(state, palette);
     touch.draw(state, palette);
   }
