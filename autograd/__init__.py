@@ -35,9 +35,10 @@ None of these imports graphviz, IPython or numpy until a drawing is made.
 """
 
 from .anomaly import detect_anomaly
+from .custom import primitive
 from .engine import (
-    Value, cos, exp, is_grad_enabled, leaky_relu, log, maximum, minimum, no_grad, primitive, relu,
-    sigmoid, sin, softplus, sqrt, tanh,
+    Value, cos, exp, is_grad_enabled, leaky_relu, log, maximum, minimum, no_grad, relu, sigmoid, sin,
+    softplus, sqrt, tanh,
 )
 from .explain import explain
 from .functional import grad, hessian, jacobian, jvp, value_and_grad
