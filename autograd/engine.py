@@ -278,9 +278,8 @@ mul, _ = _operator(MUL, MUL_CONST)
 # so that the result is the correctly rounded quotient.
 def _div_backward(out):
     a, b = out._a, out._b
-    g = floats.divide(out.grad, b.data)
-    a.grad += g
-    b.grad -= out.data * g
+    a.grad += floats.divide(out.grad, b.data)
+    b.grad -= floats.divide(out.data, b.data) * out.grad  # not out * (g / b): 0 * inf at a = 0, tiny b
 
 
 def _div_number_backward(out):
@@ -289,7 +288,7 @@ def _div_number_backward(out):
 
 DIV = Rule('/', floats.divide, lambda out, a, b: (1.0 / b, -out / b), '{a} / {b}',
            ('(1 / {b})', '(-{out} / {b})'), ('a', 'b'), _div_backward)
-DIV_CONST = Rule('/{}', floats.divide, lambda out, a, c: (1.0 / c,), '{a} / {c}', ('(1 / {c})',), ('a', 'c'),
+DIV_CONST = Rule('/{}', floats.divide, lambda out, a, c: (floats.divide(1.0, c),), '{a} / {c}', ('(1 / {c})',), ('a', 'c'),
                  _div_number_backward)
 RDIV_CONST = Rule('{}/', lambda a, c: floats.divide(c, a), lambda out, a, c: (-out / a,), '{c} / {a}',
                   ('(-{out} / {a})',), ('a', 'c'))
@@ -303,9 +302,9 @@ def _power_slope(a, b):
     """d/da a**b, for floats or Values (a number b of 0 or 1 gives a constant)."""
     if not isinstance(a, Value):
         return floats.power_slope(a, b)
-    exponent, base = _data_of(b), a.data
-    if exponent == 0.0 and (base == 0.0 or base != base or not isinstance(b, Value)):
-        return 0.0  # where the formula gives 0 * inf or nan (or b is the number 0)
+    exponent = _data_of(b)
+    if exponent == 0.0 and (not isinstance(b, Value) or not math.isfinite(floats.power(a.data, -1.0))):
+        return 0.0  # b is the number 0, or the formula would give 0 * inf (or 0 * nan)
     return 1.0 if exponent == 1.0 and not isinstance(b, Value) else b * a ** (b - 1.0)
 
 

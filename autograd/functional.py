@@ -219,7 +219,9 @@ def _push_tangents(order, seed):
             # what makes a jacobian column cheap where f ignores that input).
             tangent[node] = 0.0
             continue
-        tangent[node] = sum(local * t for local, t in zip(local_derivatives(node), parent_tangents))
+        # A parent that does not move adds nothing, even where its local
+        # derivative is infinite (d/dy x**y at x = 0): no 0 * inf = nan.
+        tangent[node] = sum(local * t for local, t in zip(local_derivatives(node), parent_tangents) if t)
     return tangent
 
 

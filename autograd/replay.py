@@ -507,8 +507,7 @@ def _tanh_edges(outs, gs, a):  # engine._tanh_backward
 
 
 def _div_edges(outs, gs, a, b):  # engine._div_backward
-    pieces = _divide_all(gs, b)
-    return pieces, [-(out * g) for out, g in zip(outs, pieces)]
+    return _divide_all(gs, b), [-(q * g) for q, g in zip(_divide_all(outs, b), gs)]
 
 
 def _div_const_edges(outs, gs, a, c):  # engine._div_const_backward
