@@ -3,7 +3,7 @@
 A drawing is made in two steps. `_Scene` walks the graph once (with
 `topo_order`) and decides what will be drawn: a record node
 `{ label | data | grad }` per value, a small node per operation, one edge
-per entry of a node's `._prev` (so `a + a` shows two edges), the clusters of
+per entry of a node's `.parents` (so `a + a` shows two edges), the clusters of
 `groups`, and the boxes of `collapse=True`. `_Scene.digraph()` then turns
 that into a `graphviz.Digraph`. Node ids are positions in topological order
 (`v3` is the value at position 3, `op3` the operation that made it, `v3_0`,
@@ -211,7 +211,7 @@ class _Scene:
         self.copies, self.copy_of_edge = self._copies()
         self.use_count = {}
         for node in self.order:
-            for parent in node._prev:
+            for parent in node.parents:
                 self.use_count[parent] = self.use_count.get(parent, 0) + 1
         if self.copies:
             named = value_names(self.order)
@@ -219,7 +219,7 @@ class _Scene:
         count = self.count_nodes()
         if count > max_nodes:
             values = sum(1 for node in self.order if node not in self.boxes)
-            operations = sum(1 for node in self.order if node._prev and node not in self.boxes)
+            operations = sum(1 for node in self.order if node.parents and node not in self.boxes)
             boxes = len(set(self.boxes.values()))
             parts = f'{values} values, {operations} operations' + (f', {boxes} boxes' if boxes else '')
             raise TooManyNodesError(count, parts, max_nodes,
@@ -249,13 +249,13 @@ class _Scene:
         uses = {}
         rank = {}  # longest path from a leaf: an operation one rank before its value
         for node in self.order:
-            rank[node] = 2 + max((rank[parent] for parent in node._prev), default=-2)
-            for slot, parent in enumerate(node._prev):
+            rank[node] = 2 + max((rank[parent] for parent in node.parents), default=-2)
+            for slot, parent in enumerate(node.parents):
                 uses.setdefault(parent, []).append((node, slot))
         copies, copy_of_edge = {}, {}
         for parent, edges in uses.items():
             # A leaf sits right before its first use (Graphviz puts it there too).
-            home = rank[parent] if parent._prev else min(rank[node] for node, _ in edges) - 2
+            home = rank[parent] if parent.parents else min(rank[node] for node, _ in edges) - 2
             many = len(edges) > REUSE_LIMIT
             for node, slot in edges:
                 if many or rank[node] - 1 - home > SPAN_LIMIT:
@@ -274,14 +274,14 @@ class _Scene:
         """Whether the value is drawn where it is made: always, but for a leaf
         whose every use has its own copy."""
         copied_everywhere = node in self.copies and len(self.copies[node]) == self.use_count[node]
-        return bool(node._prev) or not copied_everywhere
+        return bool(node.parents) or not copied_everywhere
 
     def count_nodes(self):
         drawn = set(self.boxes.values())
         for node in self.order:
             if node not in self.boxes:
                 drawn.add(node)  # the value
-                if node._prev:
+                if node.parents:
                     drawn.add((node,))  # its operation
         return len(drawn)
 
@@ -294,17 +294,17 @@ class _Scene:
     def edges(self):
         """(tail, head, attributes) for every parent edge and op -> value edge.
 
-        Without boxes every `._prev` entry gives its own edge. Between boxes,
+        Without boxes every `.parents` entry gives its own edge. Between boxes,
         parallel edges are merged into one labelled with their count.
         """
         edges = []
         for node in self.order:
-            if not node._prev:
+            if not node.parents:
                 continue
             operation = self.op_id(node)
-            sides = _SIDES.get(node._rule) if len(node._prev) == 2 else None
+            sides = _SIDES.get(node.rule) if len(node.parents) == 2 else None
             into_current = self.states.get(node) == 'current'
-            for slot, parent in enumerate(node._prev):
+            for slot, parent in enumerate(node.parents):
                 attributes = {}
                 if sides:
                     attributes['taillabel'] = sides[slot]
@@ -390,7 +390,7 @@ class _Scene:
     def group_output(members):
         """The member no other member uses (the last such one in topological order)."""
         member_set = set(members)
-        used = {parent for node in members for parent in node._prev if parent in member_set}
+        used = {parent for node in members for parent in node.parents if parent in member_set}
         outputs = [node for node in members if node not in used]
         return outputs[-1] if outputs else members[-1]
 
@@ -433,7 +433,7 @@ class _Scene:
                 placed.append((path, self.value_id(node), attributes))
             for copy_id, user in self.copies.get(node, ()):
                 placed.append((self.groups.get(user, ()), copy_id, attributes))
-            if node._prev:
+            if node.parents:
                 placed.append((path, self.op_id(node), self.op_attributes(node)))
         for box, members in members_of_box.items():
             # A box sits in the clusters that enclose its group, not in its own.
@@ -579,7 +579,7 @@ class FrameLayout:
             if node in self.scene.boxes:
                 self.ids.append(([box_outputs[node]] if node in box_outputs else [], None))
             else:
-                self.ids.append((self.scene.value_ids(node), self.scene.op_id(node) if node._prev else None))
+                self.ids.append((self.scene.value_ids(node), self.scene.op_id(node) if node.parents else None))
         widest = {}
         for _, grads in frames:
             for node, grad in (grads or {}).items():
@@ -607,7 +607,7 @@ class FrameLayout:
         edges = []
         for node, state in states.items():
             if state == 'current':
-                for parent in node._prev:
+                for parent in node.parents:
                     if 'edge_to_current' in FRAME_STATES.get(states.get(parent), {}):
                         edges.append((scene.position[parent], scene.position[node]))
         return looks, edges

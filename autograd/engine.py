@@ -1,18 +1,13 @@
 """The `Value`: a scalar that remembers how it was computed.
 
 Read top to bottom: `Value`, a node holding its number (`data`), the
-derivative of the final output with respect to it (`grad`), its `parents`
-and the `rule` that made it; `backward()`, which walks the graph in reverse
-topological order letting each node's rule push its gradient into its
-parents (the chain rule); then the primitives, one block each: a `Rule`
-(autograd/rule.py) with the forward on floats, the local derivatives
-(`partials`) and the words, from which every tool works, so each derivative
-is written in exactly one place; what is composed from them; and their
-binding to Python's operators.
-
-Every operation gives the IEEE 754 result (autograd/floats.py): nan out of
-a domain (`log(-1)`), an infinity at a pole or past the float range (`1 / 0`,
-`exp(1000)`); nothing raises, and `detect_anomaly()` finds where it started.
+derivative of the output with respect to it (`grad`), its `parents` and the
+`rule` that made it; `backward()`, the chain rule walked from the output
+back; the primitives, one block each: a `Rule` (autograd/rule.py) with the
+forward on floats, the local derivatives (`partials`, the one place each
+derivative is written) and the words; what is composed from them; their
+binding to Python's operators. Results follow IEEE 754 (autograd/floats.py):
+nan out of a domain, an infinity at a pole or past the float range.
 """
 
 import math
@@ -158,8 +153,7 @@ def topo_order(root, leaves=True):
                     b = parent._b  # `parent.parents`, written out
                     parents = iter((parent._a,) if b is None else parent._more or (parent._a, b))
                     break  # explore this parent's parents first
-            # A leaf is asked about its parents first, so that with leaves=False
-            # the many edges into weights and inputs never touch the set.
+            # Leaves are told apart first: with leaves=False they never touch the set.
             elif leaves and parent not in seen:
                 seen.add(parent)
                 order.append(parent)
@@ -206,9 +200,8 @@ def _node(data, rule, a, b=None, const=None, more=()):
 
 
 def make_node(data, rule, parents, constant=None):
-    """A new node with value `data`, made by `rule` from `parents` (one or more
-    Values) and the number operands `constant` (as `Value.constant` holds
-    them). Under `no_grad` it is a leaf."""
+    """A new node of value `data` made by `rule` from `parents` (one or more Values)
+    and the numbers `constant` (as `Value.constant` holds them); a leaf under `no_grad`."""
     parents = tuple(parents)
     if len(parents) == 1:
         return _node(data, rule, parents[0], None, constant)
@@ -249,12 +242,8 @@ def _add_backward(out):
     out._b.grad += out.grad
 
 
-def _add_number_backward(out):
-    out._a.grad += out.grad
-
-
 ADD = Rule('+', operator.add, lambda out, a, b: (1.0, 1.0), '{a} + {b}', ('1', '1'), ('a', 'b'), _add_backward)
-ADD_CONST = Rule('+{}', operator.add, lambda out, a, c: (1.0,), '{a} + {c}', ('1',), ('a', 'c'), _add_number_backward)
+ADD_CONST = Rule('+{}', operator.add, lambda out, a, c: (1.0,), '{a} + {c}', ('1',), ('a', 'c'))
 add, _ = _operator(ADD, ADD_CONST)
 
 
@@ -265,12 +254,8 @@ def _mul_backward(out):
     b.grad += a.data * g
 
 
-def _mul_number_backward(out):
-    out._a.grad += out._const * out.grad
-
-
 MUL = Rule('*', operator.mul, lambda out, a, b: (b, a), '{a} * {b}', ('{b}', '{a}'), ('a', 'b'), _mul_backward)
-MUL_CONST = Rule('*{}', operator.mul, lambda out, a, c: (c,), '{a} * {c}', ('{c}',), ('a', 'c'), _mul_number_backward)
+MUL_CONST = Rule('*{}', operator.mul, lambda out, a, c: (c,), '{a} * {c}', ('{c}',), ('a', 'c'))
 mul, _ = _operator(MUL, MUL_CONST)
 
 
@@ -280,7 +265,6 @@ def _div_backward(out):
     a, b = out._a, out._b
     a.grad += floats.divide(out.grad, b.data)
     b.grad -= floats.divide(out.data, b.data) * out.grad  # not out * (g / b): 0 * inf at a = 0, tiny b
-
 
 def _div_number_backward(out):
     out._a.grad += floats.divide(out.grad, out._const)
@@ -317,25 +301,17 @@ RPOW_CONST = Rule('{}**', lambda a, c: floats.power(c, a), lambda out, a, c: (lo
 power, rpower = _operator(POW, POW_CONST, RPOW_CONST)
 
 
-# Functions of one operand. Each is also a function of a float: `exp(2.0)` is
-# a float, `exp(Value(2.0))` a node; so a rule's `partials` is one formula
-# for floats and Values.
+# Functions of one operand, also of a float: `exp(2.0)` is a float, `exp(Value(2.0))`
+# a node; so a rule's `partials` is one formula for floats and Values.
 def _function(rule, doc):
     """The function that applies the one-operand `rule`: a node for a Value, a float for a number."""
     forward, name = rule.forward, rule.name
 
     def function(x):
-        return _node(forward(x.data), rule, x) if isinstance(x, Value) else forward(_number(x, name))
+        return _node(forward(x.data), rule, x) if isinstance(x, Value) else forward(floats.operand(x, name))
 
     function.__name__, function.__qualname__, function.__doc__ = name, name, doc
     return function
-
-
-def _number(x, name):
-    number = as_float(x)
-    if number is None:
-        raise TypeError(f'{name}() takes a Value or a real number, got {type(x).__name__}: {x!r}')
-    return number
 
 
 EXP = Rule('exp', floats.exp, lambda out, a: (out,), 'exp({a})', ('{out}',))
@@ -397,7 +373,7 @@ def leaky_relu(x, slope=0.01):
         raise TypeError(f'leaky_relu: slope must be a real number, got {type(slope).__name__}: {slope!r}')
     if isinstance(x, Value):
         return _node(floats.leaky_relu(x.data, number), LEAKY_RELU, x, None, number)
-    return floats.leaky_relu(_number(x, 'leaky_relu'), number)
+    return floats.leaky_relu(floats.operand(x, 'leaky_relu'), number)
 
 
 # max and min of several operands, Values and numbers mixed: the gate that
@@ -481,11 +457,8 @@ def clamp(x, lo=None, hi=None):
             raise TypeError(f'clamp: {bound_name} must be a real number or None, got {bound!r}')
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f'clamp: lo={lo!r} is greater than hi={hi!r}')
-    if lo is not None:
-        x = maximum(x, lo)
-    if hi is not None:
-        x = minimum(x, hi)
-    return x
+    x = x if lo is None else maximum(x, lo)
+    return x if hi is None else minimum(x, hi)
 
 
 # --------------------------------------------------------------------------
@@ -493,30 +466,23 @@ def clamp(x, lo=None, hi=None):
 
 Value.__add__ = Value.__radd__ = add
 Value.__mul__ = Value.__rmul__ = mul
-Value.__sub__ = sub
-Value.__rsub__ = rsub
-Value.__truediv__ = truediv
-Value.__rtruediv__ = rtruediv
-Value.__pow__ = power
-Value.__rpow__ = rpower
-Value.__neg__ = neg
-Value.__abs__ = absolute
+Value.__sub__, Value.__rsub__, Value.__neg__, Value.__abs__ = sub, rsub, neg, absolute
+Value.__truediv__, Value.__rtruediv__, Value.__pow__, Value.__rpow__ = truediv, rtruediv, power, rpower
 Value.exp, Value.log, Value.tanh, Value.sigmoid, Value.relu = exp, log, tanh, sigmoid, relu
 Value.sin, Value.cos, Value.sqrt, Value.softplus = sin, cos, sqrt, softplus
 Value.leaky_relu, Value.clamp = leaky_relu, clamp
 
-# The functions of Values and numbers by name: what the draw command's
-# expressions may call ('abs', 'max', 'min' are `absolute`, `maximum`, `minimum`).
-FUNCTIONS = {
-    'exp': exp, 'log': log, 'tanh': tanh, 'sigmoid': sigmoid, 'relu': relu, 'sin': sin, 'cos': cos,
-    'sqrt': sqrt, 'abs': absolute, 'leaky_relu': leaky_relu, 'softplus': softplus, 'clamp': clamp,
-    'maximum': maximum, 'minimum': minimum, 'max': maximum, 'min': minimum,
-}
+# The functions of Values and numbers by name: what `autograd` exports with the
+# Value, and what the draw command's expressions may call (python -m autograd draw).
+FUNCTIONS = {'exp': exp, 'log': log, 'tanh': tanh, 'sigmoid': sigmoid, 'relu': relu, 'sin': sin, 'cos': cos,
+             'sqrt': sqrt, 'leaky_relu': leaky_relu, 'softplus': softplus, 'clamp': clamp,
+             'maximum': maximum, 'minimum': minimum}
+__all__ = ['Value', 'no_grad', 'is_grad_enabled', *FUNCTIONS]
 
 # Every built-in rule, for tests and tools that go through all of them.
 RULES = (ADD, ADD_CONST, MUL, MUL_CONST, DIV, DIV_CONST, RDIV_CONST, POW, POW_CONST, RPOW_CONST,
          EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT, ABS, LEAKY_RELU, SOFTPLUS, MAX, MIN)
 
 # Old names autograd/replay.py reads until it moves to floats.py and make_node.
-_divide, _power_derivative_float, _chosen = floats.divide, floats.power_slope, floats.chosen
-_node_of, _as_number = make_node, as_float
+_divide, _power_derivative_float, _chosen, _node_of, _as_number = (
+    floats.divide, floats.power_slope, floats.chosen, make_node, as_float)

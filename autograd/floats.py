@@ -25,6 +25,14 @@ def as_float(x):
         raise OverflowError(f'a number with {len(str(abs(int(x))))} digits is too large for a float') from None
 
 
+def operand(x, function_name):
+    """A real number given to `function_name()` as a float; TypeError otherwise."""
+    number = as_float(x)
+    if number is None:
+        raise TypeError(f'{function_name}() takes a Value or a real number, got {type(x).__name__}: {x!r}')
+    return number
+
+
 def divide(x, y):
     """x / y, with IEEE's answer where Python raises: x / 0 is an infinity
     signed by x and the zero's sign, 0 / 0 is nan."""

@@ -52,7 +52,7 @@ class BackwardStep:
     `node` is the Value being processed, `name` what the texts call it,
     `grad` the gradient d(root)/d(node) it pushes (final by now: all its
     children came before it), `updates` one `GradUpdate` per parent edge, in
-    the order of `node._prev`. `index` counts from 0; `total` is the number of
+    the order of `node.parents`. `index` counts from 0; `total` is the number of
     steps. `draw()` shows the graph as it is right after this step.
     """
 
@@ -123,19 +123,19 @@ class _BackwardWalk:
             grad = node.grad  # final: every child of node has had its step
             updates = self._updates(node)
             self.history.append(updates)
-            expression = node._rule.texts(node, self.names.__getitem__)[0]
+            expression = node.rule.texts(node, self.names.__getitem__)[0]
             yield BackwardStep(index, total, node, self.names[node], grad, updates, expression, self)
 
     def _updates(self, node):
         """Apply node's rule (exactly what backward() does) and describe it per parent."""
         names = self.names
-        parents = node._prev
+        parents = node.parents
         out_grad = node.grad
         local = local_derivatives(node)
         before = {parent: parent.grad for parent in parents}
-        node._rule.backward(node)
+        node.rule.backward(node)
         after = {parent: parent.grad for parent in parents}
-        texts = node._rule.texts(node, lambda value: f'{names[value]}.data')[1]
+        texts = node.rule.texts(node, lambda value: f'{names[value]}.data')[1]
         updates = []
         running = dict(before)
         for slot, parent in enumerate(parents):
@@ -168,7 +168,7 @@ class _BackwardWalk:
         grads[self.root] = self.start_grads[self.root]
         remaining = {}
         for node in self.interior:
-            for parent in node._prev:
+            for parent in node.parents:
                 remaining[parent] = remaining.get(parent, 0) + 1
         states = {node: 'pending' for node in self.order}
         states[self.root] = None
@@ -236,11 +236,11 @@ def forward_steps(root):
     names = value_names(order)
     for index, node in enumerate(order):
         name = names[node]
-        if not node._prev:
+        if not node.parents:
             text = f'{name} = {_short(node.data)} (an input: a leaf)'
         else:
-            expression = node._rule.texts(node, names.__getitem__)[0]
-            numbers = node._rule.texts(node, lambda value: _short(value.data))[0]
+            expression = node.rule.texts(node, names.__getitem__)[0]
+            numbers = node.rule.texts(node, lambda value: _short(value.data))[0]
             text = f'{name} = {expression} = {numbers} = {_short(node.data)}'
         yield ForwardStep(index, len(order), node, name, f'step {index + 1} of {len(order)}: {text}',
                           root, order, names)
