@@ -7,6 +7,7 @@ every `backward()` and reads the node's slots; it is importable from here.
 
 import contextlib
 import gc
+import re
 
 from .engine import topo_order  # noqa: F401 (a walk of the graph, kept beside the node)
 
@@ -51,3 +52,25 @@ def cyclic_gc_paused():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def value_names(order):
+    """A name for every node of `order` (topological), for texts and drawings: its
+    label, else v0, v1, ... counting the unlabelled nodes. A label that is not a
+    plain name ('x1*w1') is put in parentheses, so that `(x1*w1).grad` reads as
+    one thing."""
+    names = {}
+    unlabelled = 0
+    for node in order:
+        label = node.label
+        if not label:
+            names[node] = f'v{unlabelled}'
+            unlabelled += 1
+        elif _PLAIN_NAME.fullmatch(label):
+            names[node] = label
+        else:
+            names[node] = f'({label})'
+    return names
+
+
+_PLAIN_NAME = re.compile(r'[^\W\d]\w*(\.\w+)*')

@@ -5,19 +5,15 @@
 words and numbers how the node's gradient flows into its parents (one
 `GradUpdate` per parent edge: parent.grad += local derivative * out.grad).
 `forward_steps(root)` yields a `ForwardStep` per node in topological order.
-Every step can be drawn (`step.draw()`); `frames(root, direction)` lists the
-frames a stepper shows (autograd/stepper.py puts them behind a slider).
-
-Nothing here imports graphviz: drawings go through autograd/draw.py, which
-imports it when a drawing is made.
+Every step can be drawn (`step.draw()`, through autograd/stepper.py's frames,
+imported only then); this module holds no drawing code. autograd/stepper.py
+puts the steps behind a slider.
 """
 
-import functools
 import math
 
-from .draw import draw_frame, value_names
 from .engine import Value, begin_backward, local_derivatives
-from .graph import topo_order
+from .graph import topo_order, value_names
 
 
 class GradUpdate:
@@ -185,6 +181,8 @@ class _BackwardWalk:
         return grads, states
 
     def draw(self, index, **options):
+        from .stepper import draw_frame  # graphviz is a heavy import: only when drawing
+
         grads, states = self.state_after(index)
         return draw_frame(self.root, states, grads=grads, names=self.names, **options)
 
@@ -221,6 +219,8 @@ class ForwardStep:
         states = {node: 'not_computed' for node in self._order[self.index + 1:]}
         states[self.node] = 'current'
         options.setdefault('show_grad', False)
+        from .stepper import draw_frame  # graphviz is a heavy import: only when drawing
+
         return draw_frame(self._root, states, names=self._names, **options)
 
     def __repr__(self):
@@ -244,71 +244,3 @@ def forward_steps(root):
             text = f'{name} = {expression} = {numbers} = {_short(node.data)}'
         yield ForwardStep(index, len(order), node, name, f'step {index + 1} of {len(order)}: {text}',
                           root, order, names)
-
-
-# --------------------------------------------------------------------------
-# Frames: what a stepper shows
-
-
-def frame_states(root, direction='backward'):
-    """What each frame of a stepper shows, as data: `(names, frames)` with
-    `names` the names of the texts (and of unlabelled values in the drawings),
-    and one `(text, states, grads)` per frame: the frame states of
-    draw.FRAME_STATES per Value and, backward, the grad shown per Value (None
-    shows '?'; forward frames show no grads: grads is None). `frames()` draws
-    exactly these; the steps page lays the graph out once and paints them.
-    """
-    _check_frames_arguments(root, direction)
-    if direction == 'forward':
-        order = topo_order(root)
-        records = []
-        for step in forward_steps(root):
-            states = {node: 'not_computed' for node in order[step.index + 1:]}
-            states[step.node] = 'current'
-            records.append((step.text, states, None))
-        return value_names(order), records
-    walk, steps = _walked(root)
-    records = []
-    for index, text in [(-1, walk.start_text())] + [(step.index, step.text) for step in steps]:
-        grads, states = walk.state_after(index)
-        records.append((text, states, grads))
-    return walk.names, records
-
-
-def _check_frames_arguments(root, direction):
-    if direction not in ('backward', 'forward'):
-        raise ValueError(f"direction must be 'backward' or 'forward', got {direction!r}")
-    if not isinstance(root, Value):
-        raise TypeError(f'a stepper needs a Value as root, got {type(root).__name__}')
-
-
-def _walked(root):
-    """A finished _BackwardWalk from zero grads and its steps; the graph's grads
-    are put back as they were."""
-    walk = _BackwardWalk(root)
-    saved = {node: node.grad for node in walk.order}
-    try:
-        for node in walk.order:
-            node.grad = 0.0
-        steps = list(walk.steps())
-    finally:
-        for node, grad in saved.items():
-            node.grad = grad
-    return walk, steps
-
-
-def frames(root, direction='backward'):
-    """The frames of a stepper, as (text, draw) pairs; `draw(**options)` gives
-    the frame's drawing. Backward: a start frame, then one per `BackwardStep`;
-    forward: one per `ForwardStep`.
-
-    The backward frames start from zero grads, leaves included (a leaf's grad
-    left over from an earlier backward() would show up doubled), and the
-    graph's grads are put back as they were afterwards: looking changes nothing.
-    """
-    _check_frames_arguments(root, direction)
-    if direction == 'forward':
-        return [(step.text, step.draw) for step in forward_steps(root)]
-    walk, steps = _walked(root)
-    start = (walk.start_text(), functools.partial(walk.draw, -1))
-    return [start] + [(step.text, step.draw) for step in steps]
