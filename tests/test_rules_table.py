@@ -15,6 +15,8 @@ import pytest
 
 from autograd import engine
 from autograd.rule import backward_from_partials, local_derivatives
+import rules_table
+from autograd.graph import topo_order, value_names
 from rules_table import cases, node_at, same
 
 FAST = [rule for rule in engine.RULES if rule.backward is not backward_from_partials]
@@ -82,3 +84,83 @@ def test_power_at_zero_to_the_zero_is_flat_in_the_base_by_every_path():
     assert explain(z, x).total == 0.0
     assert jvp(lambda a, b: a ** b, [0.0, 0.0], [1.0, 0.0])[1] == 0.0
     assert grad(z, [x]) == [0.0]
+
+
+# --------------------------------------------------------------------------
+# Every rule through every tool, at a regular point
+
+
+REGULAR = (0.7, 1.3, 0.4)  # positive (log, sqrt), apart (max, min), off every kink
+
+
+def _apply(rule, xs):
+    """`rule` on the Values `xs` (and its number operands), as the eager engine builds it."""
+    kinds = rules_table.value_positions(rule)[0]
+    values = iter(xs)
+    operands = [next(values) if kind else x for kind, x in zip(kinds, REGULAR)]
+    parents = tuple(x for x in operands if isinstance(x, engine.Value))
+    numbers = [x.data if isinstance(x, engine.Value) else x for x in operands]
+    constant = None if all(kinds) else (operands[-1] if 'c' in (rule.operands or ()) else
+                                         tuple(None if kind else x for kind, x in zip(kinds, numbers)))
+    return engine.make_node(rule.forward(*numbers), rule, parents, constant)
+
+
+def _inputs(rule):
+    kinds = rules_table.value_positions(rule)[0]
+    return [x for kind, x in zip(kinds, REGULAR) if kind]
+
+
+@pytest.mark.parametrize('rule', engine.RULES, ids=lambda rule: rule.name)
+def test_every_tool_handles_every_rule(rule):
+    import autograd
+    from autograd.stepper import frame_states
+
+    points = _inputs(rule)
+    leaves = [engine.Value(x, f'x{i}') for i, x in enumerate(points)]
+    out = _apply(rule, leaves)
+    out.backward()
+    want = [leaf.grad for leaf in leaves]
+    assert all(math.isfinite(g) for g in want)
+    # the stepper's steps and frames, and their texts
+    for leaf in leaves:
+        leaf.grad = 0.0
+    steps = list(autograd.backward_steps(out))
+    names = value_names(topo_order(out))
+    assert [leaf.grad for leaf in leaves] == want and rule.texts(out, names.get)[0] in steps[-1].text
+    names, frames = frame_states(out)
+    assert len(frames) == len(steps) + 1
+    # explain, grad, higher-order grad, jvp
+    for leaf, g in zip(leaves, want):
+        assert math.isclose(autograd.explain(out, leaf).total, g, rel_tol=1e-12)
+    assert autograd.grad(out, leaves) == pytest.approx(want, rel=1e-12)
+    first = autograd.grad(out, leaves, create_graph=True)
+    for g in first:
+        autograd.grad(g, leaves)  # differentiable again
+    for j in range(len(leaves)):
+        tangent = [1.0 if i == j else 0.0 for i in range(len(leaves))]
+        assert autograd.jvp(lambda *xs: _apply(rule, xs), points, tangent)[1] == pytest.approx(want[j], rel=1e-12)
+    # the drawing, the tracer's replay, detect_anomaly
+    assert f'label="{out._op}"' in autograd.draw_dot(out).source or f'label={out._op}' in autograd.draw_dot(out).source
+    program = autograd.trace(lambda xs: _apply(rule, xs), points)
+    assert program(points) == out.data and program.input_grads[0] == pytest.approx(want, rel=1e-12)
+    assert rule.texts(out, lambda value: 'x')[0].split('(')[0].split(' ')[0] in program.listing(full=True)
+    with autograd.detect_anomaly():
+        again = [engine.Value(x) for x in points]
+        _apply(rule, again).backward()
+    assert [leaf.grad for leaf in again] == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize('name', sorted(engine.FUNCTIONS))
+def test_the_draw_command_calls_every_function(name, tmp_path):
+    from autograd.__main__ import evaluate, main
+
+    for expression in (f'{name}(x)', f'{name}(x, y)', f'{name}(x, 0.5)'):
+        try:
+            root = evaluate(expression, {'x': 0.7, 'y': 1.3})
+        except Exception:
+            continue
+        if root.rule is None:  # clamp(x): no bound, no operation
+            continue
+        assert main(['draw', expression, 'x=0.7', 'y=1.3', '-o', str(tmp_path / 'g.dot')]) == 0
+        return
+    pytest.fail(f'the draw command cannot call {name}')
