@@ -1,13 +1,11 @@
 """The `Value`: a scalar that remembers how it was computed.
 
-Read top to bottom: `Value`, a node holding its number (`data`), the
-derivative of the output with respect to it (`grad`), its `parents` and the
-`rule` that made it; `backward()`, the chain rule walked from the output
-back; the primitives, one block each: a `Rule` (autograd/rule.py) with the
-forward on floats, the local derivatives (`partials`, the one place each
-derivative is written) and the words; what is composed from them; their
-binding to Python's operators. Results follow IEEE 754 (autograd/floats.py):
-nan out of a domain, an infinity at a pole or past the float range.
+Read top to bottom: `Value`, a node holding its number (`data`), d(output)/d(node)
+(`grad`), its `parents` and the `rule` that made it; `backward()`, the chain rule
+walked from the output back; the primitives, one block each: a `Rule` (rule.py)
+with the forward on floats (IEEE 754: floats.py), the local derivatives
+(`partials`, the one place each derivative is written) and the words; what is
+composed from them; their binding to Python's operators.
 """
 
 import math
@@ -45,9 +43,7 @@ class Value:
             raise TypeError(f'Value() takes a real number, got {type(data).__name__}: {data!r}')
         if not isinstance(label, str):
             raise TypeError(f'Value() label must be a str, got {type(label).__name__}')
-        self.data = number
-        self.grad = 0.0
-        self.label = label
+        self.data, self.grad, self.label = number, 0.0, label
         self._a = self._b = self._rule = self._const = None  # a leaf
         self._more = ()
 
@@ -73,11 +69,10 @@ class Value:
 
     _prev = parents  # micrograd's name for the same tuple
 
-    rule = property(lambda self: self._rule, doc='The `Rule` of the operation that made this node; None for a leaf.')
-    constant = property(lambda self: self._const, doc='The numbers among the operands: None, one number '
-                        '(`x * 2`), or with several operands a tuple with None where a Value goes.')
-    operands = property(lambda self: arguments(self) if self._rule is not None else (),
-                        doc='The operands in call order: the parents with the numbers in place; () for a leaf.')
+    rule = property(lambda self: self._rule, doc='The `Rule` that made this node; None for a leaf.')
+    constant = property(lambda self: self._const, doc='The number operands: None, a number (`x * 2`), '
+                        'or a tuple with None where a Value goes (several operands).')
+    operands = property(lambda self: arguments(self) if self._rule else (), doc='Parents and numbers, in order.')
 
     @property
     def _op(self):
@@ -137,9 +132,8 @@ def topo_order(root, leaves=True):
         return [root] if leaves else []
     order = []
     seen = {root}
-    # `path`: the nodes being explored, root first; `parents`: the current one's
-    # parents not yet visited; `pending`: the same for those above it. Plain
-    # lists and slot reads: this loop runs once per node in every backward().
+    # `path`: the nodes being explored; `parents`: the current one's parents not yet
+    # visited; `pending`: those of the nodes above. Runs in every backward(): slot reads.
     path = [root]
     pending = []
     parents = iter(root.parents)
@@ -180,16 +174,16 @@ def begin_backward(root):
 _new = object.__new__
 
 
-def _data_of(x):
-    """A Value's data or a real number as a float; None for anything else."""
+def _data_of(x):  # a Value's data or a real number as a float; None for anything else
     return x.data if isinstance(x, Value) else as_float(x)
 
 
 def _node(data, rule, a, b=None, const=None, more=()):
     """A new node made by `rule` from parents `a`, `b` (all in `more` if more than two), numbers `const`."""
     out = _new(Value)
-    out.data, out.grad, out.label = data, 0.0, ''
-    out._a, out._b, out._more, out._rule, out._const = a, b, more, rule, const
+    out.data, out.grad, out.label = data, 0.0, ''  # three at a time: no tuple is built
+    out._a, out._b, out._more = a, b, more
+    out._rule, out._const = rule, const
     if _mode.unusual:  # some thread is inside no_grad, or detect_anomaly is on
         if not is_grad_enabled():  # this thread: the node is a leaf
             out._a = out._b = out._rule = out._const = None
@@ -209,18 +203,55 @@ def make_node(data, rule, parents, constant=None):
 
 
 # --------------------------------------------------------------------------
-# The primitives, one block each: the math, the rule, the function applying
-# it. A hand-written fast backward sits above a rule only where measured to
-# pay (docs/design.md, "A rule"); every other backward evaluates `partials`.
+# The primitives, one block each: the math, the rule, the function applying it.
+# A fast backward is written out only where measured to pay (docs/design.md, "A
+# rule"); every other backward evaluates `partials`. A number operand c is kept
+# on the node (`x + c` is ADD_CONST), not wrapped as a leaf: the benchmark's step
+# is 65,514 nodes, micrograd's (which wraps them) 69,018. + and * are written out:
+# calling the rule's forward, as `_operator` does for / and **, cost 6-8% a node.
 
 
-def _operator(rule, with_number, number_first=None):
-    """The functions `a OP b` and `b OP a` of a two-operand primitive, `a` a Value.
+# a + b;  d/da = 1,  d/db = 1
+def add(a, b):
+    if isinstance(b, Value):
+        return _node(a.data + b.data, ADD, a, b)
+    c = as_float(b)
+    return NotImplemented if c is None else _node(a.data + c, ADD_CONST, a, None, c)
 
-    A number operand `c` is kept on the node as its constant by the variant
-    rule `with_number` (`x OP c`) or `number_first` (`c OP x`; None where OP
-    commutes), not wrapped as a leaf: the benchmark's training step is 65,514
-    nodes, micrograd's (which wraps them) 69,018; drawings show no leaf per number."""
+
+def _add_backward(out):
+    out._a.grad += out.grad
+    out._b.grad += out.grad
+
+
+ADD = Rule('+', operator.add, lambda out, a, b: (1.0, 1.0), '{a} + {b}', ('1', '1'), ('a', 'b'), _add_backward)
+ADD_CONST = Rule('+{}', operator.add, lambda out, a, c: (1.0,), '{a} + {c}', ('1',), ('a', 'c'))
+
+
+# a * b;  d/da = b,  d/db = a
+def mul(a, b):
+    if isinstance(b, Value):
+        return _node(a.data * b.data, MUL, a, b)
+    c = as_float(b)
+    return NotImplemented if c is None else _node(a.data * c, MUL_CONST, a, None, c)
+
+
+def _mul_backward(out):
+    a, b, g = out._a, out._b, out.grad
+    a.grad += b.data * g
+    b.grad += a.data * g
+
+def _mul_number_backward(out):  # x * c is 5% of the benchmark step's nodes (the inputs)
+    out._a.grad += out._const * out.grad
+
+
+MUL = Rule('*', operator.mul, lambda out, a, b: (b, a), '{a} * {b}', ('{b}', '{a}'), ('a', 'b'), _mul_backward)
+MUL_CONST = Rule('*{}', operator.mul, lambda out, a, c: (c,), '{a} * {c}', ('{c}',), ('a', 'c'), _mul_number_backward)
+
+
+def _operator(rule, with_number, number_first):
+    """`a OP b` and `b OP a` for `a` a Value: by `rule`, or with a number `c` by
+    the variant `with_number` (`x OP c`) or `number_first` (`c OP x`)."""
     forward = rule.forward
 
     def apply(a, b):
@@ -233,30 +264,7 @@ def _operator(rule, with_number, number_first=None):
         c = as_float(b)
         return NotImplemented if c is None else _node(forward(c, a.data), number_first, a, None, c)
 
-    return apply, (reflected if number_first else apply)
-
-
-# a + b;  d/da = 1,  d/db = 1
-def _add_backward(out):
-    out._a.grad += out.grad
-    out._b.grad += out.grad
-
-
-ADD = Rule('+', operator.add, lambda out, a, b: (1.0, 1.0), '{a} + {b}', ('1', '1'), ('a', 'b'), _add_backward)
-ADD_CONST = Rule('+{}', operator.add, lambda out, a, c: (1.0,), '{a} + {c}', ('1',), ('a', 'c'))
-add, _ = _operator(ADD, ADD_CONST)
-
-
-# a * b;  d/da = b,  d/db = a
-def _mul_backward(out):
-    a, b, g = out._a, out._b, out.grad
-    a.grad += b.data * g
-    b.grad += a.data * g
-
-
-MUL = Rule('*', operator.mul, lambda out, a, b: (b, a), '{a} * {b}', ('{b}', '{a}'), ('a', 'b'), _mul_backward)
-MUL_CONST = Rule('*{}', operator.mul, lambda out, a, c: (c,), '{a} * {c}', ('{c}',), ('a', 'c'))
-mul, _ = _operator(MUL, MUL_CONST)
+    return apply, reflected
 
 
 # a / b;  d/da = 1/b,  d/db = -a/b**2 = -out/b. A primitive, not a * b**-1,
@@ -327,8 +335,7 @@ log = _function(LOG, 'log(x), the natural logarithm;  d/dx = 1/x.  log(0) = -inf
 
 
 TANH = Rule('tanh', math.tanh, lambda out, a: (1.0 - out * out,), 'tanh({a})', ('(1 - {out}**2)',))
-tanh = _function(TANH, 'tanh(x);  d/dx = 1 - tanh(x)**2 = 1 - out**2 (math.tanh saturates at +-1, '
-                       'where the textbook (e**2x - 1) / (e**2x + 1) overflows)')
+tanh = _function(TANH, 'tanh(x);  d/dx = 1 - tanh(x)**2 = 1 - out**2 (saturates at +-1, never overflows)')
 
 SIGMOID = Rule('sigmoid', floats.sigmoid, lambda out, a: (out * (1.0 - out),), 'sigmoid({a})',
                ('{out} * (1 - {out})',))
@@ -355,12 +362,10 @@ COS = Rule('cos', floats.cos, lambda out, a: (-sin(a),), 'cos({a})', ('-sin({a})
 cos = _function(COS, 'cos(x);  d/dx = -sin(x)')
 
 SQRT = Rule('sqrt', floats.sqrt, lambda out, a: (0.5 / out,), 'sqrt({a})', ('(0.5 / {out})',))
-sqrt = _function(SQRT, 'sqrt(x);  d/dx = 1 / (2 sqrt(x)) = 0.5 / out: +inf at 0 (a vertical tangent); '
-                       'sqrt(x < 0) is nan')
+sqrt = _function(SQRT, 'sqrt(x);  d/dx = 1 / (2 sqrt(x)) = 0.5 / out (+inf at 0); sqrt(x < 0) is nan')
 
 SOFTPLUS = Rule('softplus', floats.softplus, lambda out, a: (sigmoid(a),), 'softplus({a})', ('sigmoid({a})',))
-softplus = _function(SOFTPLUS, 'softplus(x) = log(1 + exp(x));  d/dx = sigmoid(x) (no overflow at '
-                               'x = 1000, full precision where the result is tiny)')
+softplus = _function(SOFTPLUS, 'softplus(x) = log(1 + exp(x));  d/dx = sigmoid(x) (never overflows)')
 
 LEAKY_RELU = Rule('leaky_relu', floats.leaky_relu, lambda out, a, slope: (1.0 if _data_of(a) > 0.0 else slope,),
                   'leaky_relu({a}, {c})', ('(1 if {a} > 0 else {c})',), ('a', 'c'))
@@ -385,15 +390,15 @@ def _select_backward(out):
         chosen.grad += out.grad
 
 
-def _one_hot(larger):
-    def partials(out, *operands):
-        chosen = floats.chosen([_data_of(x) for x in operands], larger)
-        return tuple(1.0 if position == chosen else 0.0 for position in range(len(operands)))
-    return partials
+def _one_hot(operands, larger):
+    chosen = floats.chosen([_data_of(x) for x in operands], larger)
+    return tuple(1.0 if position == chosen else 0.0 for position in range(len(operands)))
 
 
-MAX = Rule('max', floats.largest, _one_hot(True), 'max({args})', '({x} is the max)', None, _select_backward)
-MIN = Rule('min', floats.smallest, _one_hot(False), 'min({args})', '({x} is the min)', None, _select_backward)
+MAX = Rule('max', floats.largest, lambda out, *xs: _one_hot(xs, True), 'max({args})', '({x} is the max)', None,
+           _select_backward)
+MIN = Rule('min', floats.smallest, lambda out, *xs: _one_hot(xs, False), 'min({args})', '({x} is the min)', None,
+           _select_backward)
 
 
 def maximum(*operands):
