@@ -159,8 +159,7 @@ def topo_order(root, leaves=True):
 
 
 def begin_backward(root):
-    """Start a backward pass (`backward()` and the stepper): the interior nodes in topological
-    order, their grads 0, the root's seeded with d(root)/d(root) = 1 (a leaf root's `+= 1`)."""
+    """The interior nodes in topological order, grads 0, the root's 1 (a leaf's += 1): backward's start."""
     interior = topo_order(root, leaves=False)
     for node in interior:
         node.grad = 0.0
@@ -194,8 +193,7 @@ def _node(data, rule, a, b=None, const=None, more=()):
 
 
 def make_node(data, rule, parents, constant=None):
-    """A new node of value `data` made by `rule` from `parents` (one or more Values)
-    and the numbers `constant` (as `Value.constant` holds them); a leaf under `no_grad`."""
+    """A node of value `data` made by `rule` from `parents` and the numbers `constant` (see `Value.constant`)."""
     parents = tuple(parents)
     if len(parents) == 1:
         return _node(data, rule, parents[0], None, constant)
@@ -204,11 +202,10 @@ def make_node(data, rule, parents, constant=None):
 
 # --------------------------------------------------------------------------
 # The primitives, one block each: the math, the rule, the function applying it.
-# A fast backward is written out only where measured to pay (docs/design.md, "A
-# rule"); every other backward evaluates `partials`. A number operand c is kept
-# on the node (`x + c` is ADD_CONST), not wrapped as a leaf: the benchmark's step
-# is 65,514 nodes, micrograd's (which wraps them) 69,018. + and * are written out:
-# calling the rule's forward, as `_operator` does for / and **, cost 6-8% a node.
+# A fast backward only where measured to pay (docs/design.md, "A rule"); else the
+# partials. A number operand c is kept on the node (`x + c`: ADD_CONST), not wrapped
+# as a leaf: the benchmark's step is 65,514 nodes, micrograd's 69,018. + and * are
+# written out: calling the rule's forward, as `_operator` does, cost 6-8% a node.
 
 
 # a + b;  d/da = 1,  d/db = 1
@@ -241,7 +238,7 @@ def _mul_backward(out):
     a.grad += b.data * g
     b.grad += a.data * g
 
-def _mul_number_backward(out):  # x * c is 5% of the benchmark step's nodes (the inputs)
+def _mul_number_backward(out):  # x * c: 5% of the benchmark step's nodes
     out._a.grad += out._const * out.grad
 
 
@@ -280,8 +277,8 @@ def _div_number_backward(out):
 
 DIV = Rule('/', floats.divide, lambda out, a, b: (1.0 / b, -out / b), '{a} / {b}',
            ('(1 / {b})', '(-{out} / {b})'), ('a', 'b'), _div_backward)
-DIV_CONST = Rule('/{}', floats.divide, lambda out, a, c: (floats.divide(1.0, c),), '{a} / {c}', ('(1 / {c})',), ('a', 'c'),
-                 _div_number_backward)
+DIV_CONST = Rule('/{}', floats.divide, lambda out, a, c: (floats.divide(1.0, c),), '{a} / {c}', ('(1 / {c})',),
+                 ('a', 'c'), _div_number_backward)
 RDIV_CONST = Rule('{}/', lambda a, c: floats.divide(c, a), lambda out, a, c: (-out / a,), '{c} / {a}',
                   ('(-{out} / {a})',), ('a', 'c'))
 truediv, rtruediv = _operator(DIV, DIV_CONST, RDIV_CONST)
@@ -381,8 +378,7 @@ def leaky_relu(x, slope=0.01):
     return floats.leaky_relu(floats.operand(x, 'leaky_relu'), number)
 
 
-# max and min of several operands, Values and numbers mixed: the gate that
-# routes the gradient;  d/d(the chosen operand) = 1, 0 for the others.
+# max and min, the gate that routes the gradient: d/d(the chosen operand) = 1, else 0.
 def _select_backward(out):
     operands = arguments(out)
     chosen = operands[floats.chosen([_data_of(x) for x in operands], out._rule is MAX)]
@@ -402,9 +398,8 @@ MIN = Rule('min', floats.smallest, lambda out, *xs: _one_hot(xs, False), 'min({a
 
 
 def maximum(*operands):
-    """The largest operand, as one node;  d/d(the chosen operand) = 1, 0 for the others.
-    On a tie the first is chosen; a nan is chosen (IEEE's maximum propagates nan).
-    Softmax subtracts `maximum(*logits)`, a node, not a number read from `.data`."""
+    """The largest operand, as one node (on a tie the first; a nan, as IEEE's maximum);
+    d/d(the chosen operand) = 1, 0 for the others. Softmax subtracts `maximum(*logits)`."""
     return apply_rule(MAX, operands, 'max')
 
 
@@ -431,7 +426,6 @@ def apply_rule(rule, operands, name):
     return make_node(rule.forward(*numbers), rule, parents, consts)
 
 
-# --------------------------------------------------------------------------
 # Composed from the primitives
 
 
@@ -466,7 +460,6 @@ def clamp(x, lo=None, hi=None):
     return x if hi is None else minimum(x, hi)
 
 
-# --------------------------------------------------------------------------
 # Binding the operations to Value. `x.__radd__(2)` is `2 + x`, and so on.
 
 Value.__add__ = Value.__radd__ = add
