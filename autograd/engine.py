@@ -361,6 +361,9 @@ cos = _function(COS, 'cos(x);  d/dx = -sin(x)')
 SQRT = Rule('sqrt', floats.sqrt, lambda out, a: (0.5 / out,), 'sqrt({a})', ('(0.5 / {out})',))
 sqrt = _function(SQRT, 'sqrt(x);  d/dx = 1 / (2 sqrt(x)) = 0.5 / out (+inf at 0); sqrt(x < 0) is nan')
 
+ATAN = Rule('atan', math.atan, lambda out, a: (1.0 / (1.0 + a * a),), 'atan({a})', ('(1 / (1 + {a}**2))',))
+atan = _function(ATAN, 'atan(x), the angle in (-pi/2, pi/2) whose tangent is x;  d/dx = 1 / (1 + x**2)')
+
 SOFTPLUS = Rule('softplus', floats.softplus, lambda out, a: (sigmoid(a),), 'softplus({a})', ('sigmoid({a})',))
 softplus = _function(SOFTPLUS, 'softplus(x) = log(1 + exp(x));  d/dx = sigmoid(x) (never overflows)')
 
@@ -426,6 +429,16 @@ def apply_rule(rule, operands, name):
     return make_node(rule.forward(*numbers), rule, parents, consts)
 
 
+# atan2(a, b), the angle of the point (b, a);  d/da = b / (a**2 + b**2),  d/db = -a / (a**2 + b**2)
+ATAN2 = Rule('atan2', math.atan2, lambda out, a, b: (b / (a * a + b * b), -a / (a * a + b * b)), 'atan2({a}, {b})',
+             ('({b} / ({a}**2 + {b}**2))', '(-{a} / ({a}**2 + {b}**2))'), ('a', 'b'))
+
+
+def atan2(y, x):
+    """atan2(y, x), the angle of the point (x, y) in [-pi, pi];  d/dy = x / (x**2 + y**2),  d/dx = -y / (x**2 + y**2)"""
+    return apply_rule(ATAN2, (y, x), 'atan2')
+
+
 # Composed from the primitives
 
 
@@ -468,18 +481,18 @@ Value.__sub__, Value.__rsub__, Value.__neg__, Value.__abs__ = sub, rsub, neg, ab
 Value.__truediv__, Value.__rtruediv__, Value.__pow__, Value.__rpow__ = truediv, rtruediv, power, rpower
 Value.exp, Value.log, Value.tanh, Value.sigmoid, Value.relu = exp, log, tanh, sigmoid, relu
 Value.sin, Value.cos, Value.sqrt, Value.softplus = sin, cos, sqrt, softplus
-Value.leaky_relu, Value.clamp = leaky_relu, clamp
+Value.leaky_relu, Value.clamp, Value.atan, Value.atan2 = leaky_relu, clamp, atan, atan2
 
 # The functions of Values and numbers by name: what `autograd` exports with the
 # Value, and what the draw command's expressions may call (python -m autograd draw).
 FUNCTIONS = {'exp': exp, 'log': log, 'tanh': tanh, 'sigmoid': sigmoid, 'relu': relu, 'sin': sin, 'cos': cos,
-             'sqrt': sqrt, 'leaky_relu': leaky_relu, 'softplus': softplus, 'clamp': clamp,
+             'sqrt': sqrt, 'leaky_relu': leaky_relu, 'softplus': softplus, 'clamp': clamp, 'atan': atan, 'atan2': atan2,
              'maximum': maximum, 'minimum': minimum}
 __all__ = ['Value', 'no_grad', 'is_grad_enabled', *FUNCTIONS]
 
 # Every built-in rule, for tests and tools that go through all of them.
 RULES = (ADD, ADD_CONST, MUL, MUL_CONST, DIV, DIV_CONST, RDIV_CONST, POW, POW_CONST, RPOW_CONST,
-         EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT, ABS, LEAKY_RELU, SOFTPLUS, MAX, MIN)
+         EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT, ABS, LEAKY_RELU, SOFTPLUS, MAX, MIN, ATAN, ATAN2)
 
 # Old names autograd/replay.py reads until it moves to floats.py and make_node.
 _divide, _power_derivative_float, _chosen, _node_of, _as_number = (
