@@ -180,10 +180,13 @@ def _mean(xs):
 
 
 def _std(xs):
+    """The population standard deviation in IEEE arithmetic, as the engine's:
+    inf past the float range, nan from a nan or an infinity among `xs`, never
+    an exception (`d * d` overflows to inf where Python's `d ** 2` raises)."""
     if not xs:
         return 0.0
     mu = _mean(xs)
-    return math.sqrt(sum((x - mu) ** 2 for x in xs) / len(xs))
+    return math.sqrt(sum((x - mu) * (x - mu) for x in xs) / len(xs))
 
 
 # --------------------------------------------------------------------------
