@@ -155,3 +155,163 @@ def test_connections_are_bounded_and_the_extra_ones_get_503_at_once(server):
     # The slots are free again: an ordinary request is served.
     host = b'Host: 127.0.0.1:%d\r\n' % server.server_address[1]
     assert exchange(server, b'GET /api/state HTTP/1.1\r\n' + host + b'\r\n')[0] == 200
+
+
+# --------------------------------------------------------------------------
+# Divergence: reported, paused, consistent; statistics in IEEE arithmetic
+
+
+def wait_for(condition, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, 'timed out'
+        time.sleep(0.05)
+
+
+def same_float(a, b):
+    return (math.isnan(a) and math.isnan(b)) or a == b or math.isclose(a, b, rel_tol=1e-9)
+
+
+HOSTILE_SAMPLES = [
+    [1e154, -1e154, 3.0],          # (x - mu) ** 2 raised OverflowError here
+    [1e308, 1e308],                # the sum overflows
+    [1e200, -1e200, 1e200],
+    [math.inf, 1.0], [-math.inf, math.inf], [math.nan, 2.0], [math.inf, math.inf],
+    [0.5, -0.25, 2.0, 7.0], [], [3.0],
+]
+
+
+@pytest.mark.parametrize('xs', HOSTILE_SAMPLES, ids=str)
+def test_the_standard_deviation_is_numpys_in_ieee_arithmetic(xs):
+    np = pytest.importorskip('numpy')
+    with np.errstate(all='ignore'):
+        expected = float(np.std(np.array(xs, dtype=float))) if xs else 0.0
+    assert same_float(_std(xs), expected)
+
+
+def test_layer_statistics_of_huge_outputs_are_none_in_json_not_an_exception():
+    from autograd import Value
+
+    rows = [[Value(1e154), Value(0.0)], [Value(-1e154), Value(math.nan)]]
+    for sign, row in zip((1, -1), rows):
+        for node in row:
+            node.grad = sign * 1e200  # mean 0, squares past the float range
+    stats = layer_stats('layers.0', rows, 'tanh')
+    json.dumps(stats.__dict__, allow_nan=False)  # JSON has no inf or nan
+    assert stats.std is None and stats.grad_std is None and stats.flagged == [0]
+
+
+def test_a_diverging_run_stops_with_a_message_and_its_counter_history_and_weights_agree():
+    settings = dict(optimizer='sgd', lr=10, loss='mse')
+    pg = Playground(**settings)
+    loss = pg.step(10)  # raised OverflowError at step 5, with the counter at 4
+    assert pg.message.startswith(f'training diverged at step {pg.steps} (the loss became')
+    assert loss > 1e30 and pg.steps < 10 and len(pg.history.loss) == pg.steps
+    json.dumps(pg.state(), allow_nan=False)
+    again = Playground(**settings)  # the same run, one step at a time
+    for _ in range(pg.steps):
+        again.step()
+    assert [p.data for p in again.model.parameters()] == [p.data for p in pg.model.parameters()]
+    assert again.history.loss == pg.history.loss
+
+
+def test_a_weight_that_becomes_nan_is_divergence_too():
+    pg = Playground(hidden=(4,))
+    pg.model.parameters()[0].data = math.nan
+    pg.step(5)
+    assert pg.steps == 1 and 'diverged at step 1' in pg.message
+
+
+def test_the_server_reports_divergence_and_pauses(server):
+    session = server.session
+    assert session.handle({'action': 'configure', 'settings': {'optimizer': 'sgd', 'lr': 10, 'loss': 'mse',
+                                                                'hidden': '16,16'}})['ok']
+    assert session.handle({'action': 'play'})['ok']
+    wait_for(lambda: not session.running)
+    session._thread.join(20)
+    assert not session._thread.is_alive()
+    with server.latest_lock:
+        state = json.loads(server.latest[1])
+    assert state['running'] is False and 'diverged' in state['message']
+    assert state['step'] == len(state['history']['loss']) == session.playground.steps
+    assert session.handle({'action': 'step'})['ok']  # a command after it gets its reply
+
+
+def test_an_error_inside_a_step_pauses_with_a_message_not_a_dead_thread():
+    pg = Playground(hidden=(4,))
+    original, calls = pg._train_step, []
+
+    def failing():
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError('boom')
+        return original()
+
+    pg._train_step = failing
+    session = Session(pg)
+    session.play()
+    wait_for(lambda: not session.running, 20)
+    session._thread.join(20)
+    assert not session._thread.is_alive()
+    assert pg.message == 'training stopped at step 2: internal error (RuntimeError: boom)'
+    assert session.current()['running'] is False
+
+
+# --------------------------------------------------------------------------
+# The cost of a step the page may choose; Pause during a long step
+
+
+@pytest.mark.parametrize('changes, words', [
+    ({'hidden': '64,64,64,64', 'n': 500, 'dataset': 'spirals'}, '12,867 parameters; at most 2,500'),  # 3*64 + 3*65*64 + 65*3
+    ({'hidden': '48,48'}, '2,545 parameters; at most 2,500'),
+    ({'hidden': '16,16', 'n': 500}, '500 points per step x 337 parameters = 168,500; at most 100,000'),
+    ({'hidden': '32,32,32', 'n': 100, 'dataset': 'spirals'}, '100 points per step x 2,307 parameters'),
+])
+def test_settings_that_make_a_step_too_slow_are_refused_naming_the_limit(changes, words):
+    with pytest.raises(SettingsError, match=words.replace('(', r'\(')):
+        check_settings(changes)
+
+
+def test_the_cost_counts_the_batch_not_the_dataset():
+    assert check_settings({'hidden': '16,16', 'n': 500, 'batch_size': 200})['batch_size'] == 200
+    with pytest.raises(SettingsError, match='300 points per step'):
+        check_settings({'hidden': '16,16', 'n': 500, 'batch_size': 300})
+
+
+def test_a_refused_cost_through_the_page_is_an_answer_and_changes_nothing(server):
+    reply = server.session.handle({'action': 'configure', 'settings': {'hidden': '64,64,64,64', 'n': '500'}})
+    assert reply['ok'] is False and 'parameters; at most' in reply['error']
+    assert server.session.playground.settings['hidden'] == (4,)
+
+
+def test_the_largest_network_allowed_sends_a_state_of_bounded_size():
+    pg = Playground(hidden=(32, 32, 32), n=43, dataset='spirals')  # 2,307 parameters x 43 points
+    pg.step()
+    assert len(json.dumps(pg.state(full_graph=True))) < 2_000_000  # 8.5 MB before the limits
+
+
+def test_pause_waits_for_the_step_in_flight_and_play_never_trains_twice(monkeypatch):
+    pg = Playground(hidden=(4,))
+    original = pg._train_step
+
+    def slow_step():
+        time.sleep(0.6)  # a step far longer than any wait Pause allows below
+        return original()
+
+    pg._train_step = slow_step
+    session = Session(pg)
+    session.play()
+    wait_for(lambda: session._thread is not None)
+    time.sleep(0.1)  # a step is under way
+    # Compress time: a join with a timeout gives up 100 times sooner (10 s -> 0.1 s).
+    thread, join = session._thread, session._thread.join
+    monkeypatch.setattr(thread, 'join', lambda timeout=None: join(None if timeout is None else timeout / 100),
+                        raising=False)
+    session.pause()
+    steps = pg.steps
+    assert not thread.is_alive()  # returned only once the step was done
+    session.play()
+    session.pause()
+    time.sleep(0.8)
+    assert pg.steps <= steps + 1 and not any(t.name == 'playground-training' and t.is_alive()
+                                             for t in threading.enumerate())
