@@ -47,7 +47,8 @@ refreshed, so that outputs a caller kept from the traced call (as `nn.fit`
 keeps its model's outputs) show the new values. Two exceptions, both for
 speed: the products and partial sums inside a sum (a dot product's
 `w_i * x_i` and running totals) are added up without being stored, so
-their `.data` stays that of the traced call; and interior nodes' `.grad` is
+their `.data` stays that of the traced call (unless `trace(fn, keep=...)`
+names them: a linear output that mse adds to is such a partial sum); and interior nodes' `.grad` is
 not written (it stays 0.0): the gradients live in the program's list.
 
 Why batches, measured on microgpt's training step (4,192 parameters,
