@@ -661,7 +661,7 @@ def test_fit_replayed_gives_the_eager_history_bit_for_bit(monkeypatch, loss, opt
     runs = {}
     traced = []
     real_trace = nn.train.trace
-    monkeypatch.setattr(nn.train, 'trace', lambda fn: traced.append(fn) or real_trace(fn))
+    monkeypatch.setattr(nn.train, 'trace', lambda fn, **options: traced.append(fn) or real_trace(fn, **options))
     for replay in (True, False):
         if not replay:
             monkeypatch.setattr(nn.train, '_replayable', lambda *args: False)

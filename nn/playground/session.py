@@ -13,7 +13,6 @@ page sends and publish what it returns; neither reads a file or a socket
 here.
 """
 
-import math
 import random
 import threading
 import time
@@ -97,8 +96,10 @@ class Playground:
     def step(self, k=1):
         """Train `k` steps; return the loss of the last one (None for k=0).
 
-        A step whose loss is not finite stops the loop and sets `message`
-        (the weights it produced are kept, so the page can show them).
+        A step after which the run has diverged (`view.divergence`: a loss
+        not finite or past view.DIVERGED_LOSS, a weight not finite) stops the
+        loop and sets `message` (the weights it produced are kept, so the
+        page can show them).
         """
         if isinstance(k, bool) or not isinstance(k, int) or k < 0:
             raise ValueError(f'k must be a number of steps >= 0, got {k!r}')
@@ -108,10 +109,10 @@ class Playground:
                 loss = self._train_step()
                 if self.steps % self._stride == 0:
                     self._record()
-                diverged = not math.isfinite(loss)
+                diverged = view.divergence(loss, self.model.parameters())
                 if diverged:
-                    self.message = (f'training diverged at step {self.steps} (the loss became '
-                                    f'{loss}); lower the learning rate and press Reset')
+                    self.message = (f'training diverged at step {self.steps} ({diverged}); '
+                                    f'lower the learning rate and press Reset')
                     self._state_cache = None
             self._notify()
             if diverged:
@@ -351,14 +352,15 @@ class Playground:
         with cyclic_gc_paused():  # as nn.fit: graphs are freed by reference counting
             loss, predicted = train_step(kept, [self.X[i] for i in batch], [self._targets[i] for i in batch],
                                          self._loss_fn, self.model.parameters(), s.l2, self.optimizer)
+            # The weights have changed: the counter and the history say so before anything else.
+            self.steps += 1
+            self.history.loss.append(loss)
+            self.history.accuracy.append(sum(p == self.y[i] for p, i in zip(predicted, batch)) / len(batch))
+            self.history.lr.append(self.optimizer.lr)
+            self._state_cache = None
             self.layer_stats = [view.layer_stats(f'layers.{depth}', rows, s.activation)
                                 for depth, rows in enumerate(kept.rows)]
             del kept  # the last references to the step's graph
-        self.steps += 1
-        self.history.loss.append(loss)
-        self.history.accuracy.append(sum(p == self.y[i] for p, i in zip(predicted, batch)) / len(batch))
-        self.history.lr.append(self.optimizer.lr)
-        self._state_cache = None
         return loss
 
     def _notify(self):
@@ -444,6 +446,8 @@ class Session:
     def play(self):
         if self._running.is_set():
             return
+        if self._thread is not None:  # stopped by itself (diverged): let it finish its last announce
+            self._thread.join()
         self.playground.message = None
         self.playground._state_cache = None
         self._running.set()
@@ -451,12 +455,14 @@ class Session:
         self._thread.start()
 
     def pause(self):
-        """Stop training; returns once the step under way has finished."""
+        """Stop training; returns once the step under way has finished, however long
+        it takes (settings.MAX_STEP_COST keeps it short), so that a Play after
+        it never starts a second thread training the same model."""
         self._running.clear()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=10)
-        self._thread = None
+            thread.join()
+            self._thread = None
 
     def _dispatch(self, command):
         if not isinstance(command, dict) or command.get('action') not in ACTIONS:
@@ -517,10 +523,18 @@ class Session:
 
     def _train(self):
         playground = self.playground
-        while self._running.is_set():
-            playground.step()  # which announces the new state
-            if playground.message:  # diverged: stop and say so
-                self._running.clear()
+        try:
+            while self._running.is_set():
+                playground.step()  # which announces the new state
+                if playground.message:  # diverged: stop and say so
+                    break
+        except Exception as error:  # a bug of ours: paused and said on the page, never a dead thread
+            with playground._lock:
+                playground.message = (f'training stopped at step {playground.steps}: internal error '
+                                      f'({type(error).__name__}: {str(error)[:200]})')
+                playground._state_cache = None
+        finally:
+            self._running.clear()
         self._announce()  # the last step, also if it came too soon after the one before
 
     def _announce(self):
