@@ -43,7 +43,7 @@ ROOT = os.path.dirname(HERE)
 # Where the playground's front end (playground.js, playground.css) lives: the
 # same files the served page and the Jupyter widget use. The one place to
 # change when they move.
-PLAYGROUND_WEB = os.path.join(ROOT, 'autograd', 'web')
+PLAYGROUND_WEB = os.path.join(ROOT, 'nn', 'web')
 # The stepper's script and style, and the palette (autograd/web).
 AUTOGRAD_WEB = os.path.join(ROOT, 'autograd', 'web')
 PACKAGES = ('autograd', 'nn')  # the project's Python, as pyproject.toml lists it

@@ -24,7 +24,7 @@ from .. import datasets as _datasets
 from .. import losses as _losses
 from .. import optim as _optim
 from ..module import MLP
-from ..train import History, _loss_and_targets, evaluate, train_step
+from ..train import History, _loss_and_targets, _ReplayedStep, evaluate, train_step
 from . import view
 from .settings import DEFAULTS, RESETTING, SettingsError, check_settings
 
@@ -40,11 +40,16 @@ class Playground:
     starts the run over; the learning rate and batch size apply from the
     next step), `select(i)` picks the point whose graph `state()` shows.
     A Playground is safe to drive from several threads (one lock).
+
+    `record=False` keeps no frames for `save_html` (which then saves the
+    current state alone): recording makes a whole state after every step,
+    which a front end that never saves (the static site) need not pay for.
     """
 
     def __init__(self, dataset='moons', hidden=(16, 16), activation='relu', loss='hinge',
-                 optimizer='adam', lr=0.05, batch_size=None, n=100, noise=0.1, seed=0):
+                 optimizer='adam', lr=0.05, batch_size=None, n=100, noise=0.1, seed=0, *, record=True):
         self._lock = threading.RLock()
+        self.record = record
         given = dict(dataset=dataset, hidden=hidden, activation=activation, loss=loss,
                      optimizer=optimizer, lr=lr, batch_size=batch_size, n=n, noise=noise, seed=seed)
         # Only what differs from the defaults counts as asked for: the default
@@ -75,6 +80,7 @@ class Playground:
             self.steps = 0
             self.history = History()
             self.layer_stats = []
+            self._replayed = None  # (the traced step, the data it was traced on)
             self.selected = 0
             self.message = None
             self.extent = view.extent(self.X)
@@ -238,10 +244,13 @@ class Playground:
         batch = list(everything) if s.batch_size is None else self._rng.sample(everything, s.batch_size)
         kept = _KeepHidden(self.model)
         with cyclic_gc_paused():  # as nn.fit: graphs are freed by reference counting
-            loss, predicted = train_step(kept, [self.X[i] for i in batch], [self._targets[i] for i in batch],
-                                         self._loss_fn, self.model.parameters(), L2, self.optimizer)
-            self.layer_stats = [view.layer_stats(f'layers.{depth}', rows, s.activation)
-                                for depth, rows in enumerate(kept.rows)]
+            if s.batch_size is None:  # the same graph every step: replayed (see _replay_step)
+                loss, predicted = self._replay_step()
+            else:
+                loss, predicted = train_step(kept, [self.X[i] for i in batch], [self._targets[i] for i in batch],
+                                             self._loss_fn, self.model.parameters(), L2, self.optimizer)
+                self.layer_stats = [view.layer_stats(f'layers.{depth}', rows, s.activation)
+                                    for depth, rows in enumerate(kept.rows)]
             del kept  # the last references to the step's graph
         self.steps += 1
         self.history.loss.append(loss)
@@ -250,6 +259,56 @@ class Playground:
         self._state_cache = None
         return loss
 
+    def _replay_step(self):
+        """`train_step` on the whole dataset, traced once and replayed (as nn.fit does):
+        the same loss, predictions and weights, bit for bit, several times faster.
+
+        A replay keeps no gradients of interior nodes, so the hidden layers'
+        statistics are left to `layer_stats`, which computes them from the
+        weights this step started from only if a state asks for them: one
+        eager pass per state shown, not one per step.
+        """
+        data = ([list(point) for point in self.X], list(self._targets))
+        if self._replayed is None or self._replayed[1] != data:  # traced again if the points changed
+            step = _ReplayedStep(self.model, self.X, self._targets, self._loss_fn, self.model.parameters(), L2)
+            self._replayed = (step, data)
+        parameters = self.model.parameters()
+        self._stats_weights = [p.data for p in parameters]
+        self.layer_stats = None  # made when asked for, see the property
+        return self._replayed[0](self.optimizer)
+
+    @property
+    def layer_stats(self):
+        """The hidden layers' statistics (view.LayerStats) of the last step's batch."""
+        with self._lock:
+            if self._layer_stats is None:
+                self._layer_stats = self._stats_at(self._stats_weights)
+            return self._layer_stats
+
+    @layer_stats.setter
+    def layer_stats(self, stats):
+        self._layer_stats = stats
+
+    def _stats_at(self, weights):
+        """The last replayed step's forward and backward again, eagerly, at the
+        weights it started from, for its hidden layers' outputs and their
+        gradients; the weights and their grads are then put back."""
+        parameters = self.model.parameters()
+        saved = [(p.data, p.grad) for p in parameters]
+        try:
+            for p, weight in zip(parameters, weights):
+                p.data, p.grad = weight, 0.0
+            kept = _KeepHidden(self.model)
+            with cyclic_gc_paused():
+                outputs = [kept(point) for point in self.X]
+                loss = self._loss_fn(outputs, self._targets) + _losses.l2_penalty(parameters, L2)
+                loss.backward()
+                return [view.layer_stats(f'layers.{depth}', rows, self.settings.activation)
+                        for depth, rows in enumerate(kept.rows)]
+        finally:
+            for p, (data, grad) in zip(parameters, saved):
+                p.data, p.grad = data, grad
+
     def _notify(self):
         for observer in list(self._observers):
             observer()
@@ -257,6 +316,8 @@ class Playground:
     def _record(self):
         # The state itself (the one the page is sent, made once per step and
         # never changed afterwards); rounded only when saved.
+        if not self.record:
+            return
         self._frames.append(self.state())
         if len(self._frames) > MAX_FRAMES:
             self._frames = self._frames[::2]
