@@ -21,7 +21,6 @@ point is to run what the learner types, in the learner's own browser.
 import code
 import io
 import json
-import math
 import sys
 import time
 
@@ -46,8 +45,8 @@ class PlaygroundDriver:
     def __init__(self):
         from nn.playground import Playground, Session
 
-        _fit_for_the_browser(Playground)
-        self.playground = Playground()
+        # The site never saves a recording: no frames (each one a whole state).
+        self.playground = Playground(record=False)
         self.session = Session(self.playground)
         self.running = False
         self.state_cost = 0.0
@@ -90,44 +89,6 @@ class PlaygroundDriver:
         self.last_state = time.perf_counter()
         self.state_cost = self.last_state - started
         return state
-
-
-def _fit_for_the_browser(playground_class):
-    """Make the playground's panels affordable in Pyodide, which has no numpy.
-
-    Two changes, both about cost, not results, made to nn.playground in
-    the worker's own interpreter before the first Playground is built: the decision boundary is
-    computed from the weights as plain float matrices (the numbers numpy
-    would give, about ten times faster than the fallback through the graph
-    under no_grad), and no frames are recorded for save_html, which the
-    site never calls (recording makes a whole state after every step).
-    Both reach into nn.playground's private names: tests/test_site_bridge.py
-    fails if they are gone, so that this is revisited, not silently slow.
-    """
-    module = sys.modules[playground_class.__module__]
-    module._scores_numpy = float_scores
-    playground_class._record = lambda self: None
-
-
-def float_scores(model, xs, ys):
-    """Every layer as h = activation(W h + b), in floats, for each grid cell (rows from the bottom)."""
-    activations = {'relu': lambda v: v if v > 0.0 else 0.0, 'tanh': math.tanh,
-                   'sigmoid': lambda v: 1.0 / (1.0 + math.exp(-v)) if v > -700 else 0.0, 'linear': None}
-    layers = []
-    for layer in model.layers:
-        weights = [[w.data for w in neuron.w] for neuron in layer.neurons]
-        biases = [neuron.b.data for neuron in layer.neurons]
-        layers.append((weights, biases, activations.get(layer.activation)))
-    rows = []
-    for y in ys:
-        for x in xs:
-            h = (x, y)
-            for weights, biases, activation in layers:
-                h = [sum(map(float.__mul__, row, h), bias) for row, bias in zip(weights, biases)]
-                if activation is not None:
-                    h = [activation(v) for v in h]
-            rows.append(h)
-    return rows
 
 
 _driver = None

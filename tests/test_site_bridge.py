@@ -10,16 +10,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / 'site_src'))
 
 import site_bridge  # noqa: E402
-import nn.playground as playground_module  # noqa: E402
 from autograd import Value  # noqa: E402
-from nn.playground import Playground  # noqa: E402
 
 
 @pytest.fixture
 def driver(monkeypatch):
-    # The bridge adapts nn.playground for the browser; undone after each test.
-    monkeypatch.setattr(playground_module, '_scores_numpy', playground_module._scores_numpy)
-    monkeypatch.setattr(Playground, '_record', Playground._record)
     monkeypatch.setattr(site_bridge, '_driver', None)
     return site_bridge
 
@@ -28,23 +23,9 @@ def command(bridge, **content):
     return json.loads(bridge.playground(json.dumps(content)))
 
 
-def test_the_private_names_the_bridge_adapts_still_exist():
-    # If nn.playground renames them, the site would fall back to the slow
-    # path without a word: this test says so instead.
-    assert callable(getattr(playground_module, '_scores_numpy', None))
-    assert callable(getattr(Playground, '_record', None))
-
-
-@pytest.mark.parametrize('activation', ['relu', 'tanh', 'sigmoid'])
-def test_float_scores_equal_numpy(activation):
-    pg = Playground(activation=activation, hidden=(5, 3), seed=3)
-    pg.step(3)
-    xs, ys = [-1.0, 0.25, 2.0], [-0.5, 1.5]
-    ours = site_bridge.float_scores(pg.model, xs, ys)
-    numpy_scores = playground_module._scores_numpy(pg.model, xs, ys)  # numpy is the oracle here
-    assert len(ours) == len(numpy_scores) == 6
-    for row, expected in zip(ours, numpy_scores):
-        assert row == pytest.approx(expected, rel=1e-12, abs=1e-15)
+def test_the_site_keeps_no_frames(driver):
+    # It never saves a recording, and a frame is a whole state per step.
+    assert command(driver, action='step')['ok'] and driver._driver.playground._frames == []
 
 
 def test_playground_plays_steps_and_pauses(driver):

@@ -23,7 +23,7 @@ from .. import losses as _losses
 from .. import optim as _optim
 from ..module import MLP
 from ..network import check_focus, largest_loss_point, selected_view  # network view
-from ..train import History, _loss_and_targets, evaluate, train_step
+from ..train import History, _loss_and_targets, _ReplayedStep, evaluate, train_step
 from . import touch, view
 from .settings import DATA_SETTINGS, DEFAULTS, RESETTING, SettingsError, check_settings
 
@@ -43,12 +43,17 @@ class Playground:
     `test_fraction` holds that fraction of the points out of training, and
     the history keeps their loss and accuracy beside the training ones.
     A Playground is safe to drive from several threads (one lock).
+
+    `record=False` keeps no frames for `save_html` (which then saves the
+    current state alone): recording makes a whole state after every step,
+    which a front end that never saves (the static site) need not pay for.
     """
 
     def __init__(self, dataset='moons', hidden=(16, 16), activation='relu', loss='hinge',
                  optimizer='adam', lr=0.05, batch_size=None, n=100, noise=0.1, seed=0, l2=L2,
-                 test_fraction=0.0):
+                 test_fraction=0.0, *, record=True):
         self._lock = threading.RLock()
+        self.record = record
         given = dict(dataset=dataset, hidden=hidden, activation=activation, loss=loss,
                      optimizer=optimizer, lr=lr, batch_size=batch_size, n=n, noise=noise, seed=seed,
                      l2=l2, test_fraction=test_fraction)
@@ -79,6 +84,7 @@ class Playground:
             self.steps = 0
             self.history = History()
             self.layer_stats = []
+            self._replayed = None  # (the traced step, what it was traced for)
             # network view: the point of largest loss until the learner picks one
             self.selected = largest_loss_point(self.model, self.X, self._targets, self._loss_fn)
             self.picked, self.network_focus = False, None
@@ -350,18 +356,73 @@ class Playground:
         self._score_test()  # at the weights this step's own loss is measured at, as nn.fit
         kept = _KeepHidden(self.model)
         with cyclic_gc_paused():  # as nn.fit: graphs are freed by reference counting
-            loss, predicted = train_step(kept, [self.X[i] for i in batch], [self._targets[i] for i in batch],
-                                         self._loss_fn, self.model.parameters(), s.l2, self.optimizer)
+            if s.batch_size is None:  # the same graph every step: replayed (see _replay_step)
+                loss, predicted = self._replay_step()
+            else:
+                loss, predicted = train_step(kept, [self.X[i] for i in batch], [self._targets[i] for i in batch],
+                                             self._loss_fn, self.model.parameters(), s.l2, self.optimizer)
+                self.layer_stats = [view.layer_stats(f'layers.{depth}', rows, s.activation)
+                                    for depth, rows in enumerate(kept.rows)]
             # The weights have changed: the counter and the history say so before anything else.
             self.steps += 1
             self.history.loss.append(loss)
             self.history.accuracy.append(sum(p == self.y[i] for p, i in zip(predicted, batch)) / len(batch))
             self.history.lr.append(self.optimizer.lr)
             self._state_cache = None
-            self.layer_stats = [view.layer_stats(f'layers.{depth}', rows, s.activation)
-                                for depth, rows in enumerate(kept.rows)]
             del kept  # the last references to the step's graph
         return loss
+
+    def _replay_step(self):
+        """`train_step` on the whole dataset, traced once and replayed (as nn.fit does):
+        the same loss, predictions and weights, bit for bit, several times faster.
+
+        A replay keeps no gradients of interior nodes, so the hidden layers'
+        statistics are left to `layer_stats`, which computes them from the
+        weights this step started from only if a state asks for them: one
+        eager pass per state shown, not one per step.
+        """
+        l2 = self.settings.l2
+        # Traced again if the points (added or removed by hand) or the L2 strength changed.
+        data = ([list(point) for point in self.X], list(self._targets), l2)
+        if self._replayed is None or self._replayed[1] != data:
+            step = _ReplayedStep(self.model, self.X, self._targets, self._loss_fn, self.model.parameters(), l2)
+            self._replayed = (step, data)
+        parameters = self.model.parameters()
+        self._stats_weights = ([p.data for p in parameters], l2)
+        self.layer_stats = None  # made when asked for, see the property
+        return self._replayed[0](self.optimizer)
+
+    @property
+    def layer_stats(self):
+        """The hidden layers' statistics (view.LayerStats) of the last step's batch."""
+        with self._lock:
+            if self._layer_stats is None:
+                self._layer_stats = self._stats_at(*self._stats_weights)
+            return self._layer_stats
+
+    @layer_stats.setter
+    def layer_stats(self, stats):
+        self._layer_stats = stats
+
+    def _stats_at(self, weights, l2):
+        """The last replayed step's forward and backward again, eagerly, at the
+        weights it started from, for its hidden layers' outputs and their
+        gradients; the weights and their grads are then put back."""
+        parameters = self.model.parameters()
+        saved = [(p.data, p.grad) for p in parameters]
+        try:
+            for p, weight in zip(parameters, weights):
+                p.data, p.grad = weight, 0.0
+            kept = _KeepHidden(self.model)
+            with cyclic_gc_paused():
+                outputs = [kept(point) for point in self.X]
+                loss = self._loss_fn(outputs, self._targets) + _losses.l2_penalty(parameters, l2)
+                loss.backward()
+                return [view.layer_stats(f'layers.{depth}', rows, self.settings.activation)
+                        for depth, rows in enumerate(kept.rows)]
+        finally:
+            for p, (data, grad) in zip(parameters, saved):
+                p.data, p.grad = data, grad
 
     def _notify(self):
         for observer in list(self._observers):
@@ -370,6 +431,8 @@ class Playground:
     def _record(self):
         # The state itself (the one the page is sent, made once per step and
         # never changed afterwards); rounded only when saved.
+        if not self.record:
+            return
         self._frames.append(self.state())
         if len(self._frames) > MAX_FRAMES:
             self._frames = self._frames[::2]

@@ -7,11 +7,12 @@ point's computation graph with its layout. Nothing here changes the run
 (the graph's backward pass restores the parameters' grads).
 """
 
+import functools
 import json
 import math
 from dataclasses import asdict, dataclass
 
-from autograd.engine import Value, no_grad
+from autograd.engine import RELU, SIGMOID, TANH, Value
 from autograd.graph import cyclic_gc_paused, topo_order
 
 GRID = 60               # the decision boundary is a GRID x GRID image
@@ -78,7 +79,9 @@ def boundary(model, extent, size=GRID):
 
     Computed from the weights in matrix form with numpy (one matrix
     product per layer for all cells: about a hundred times faster than
-    the graph, even under no_grad); without numpy, under no_grad.
+    the graph, even under no_grad); without numpy, in plain floats
+    (`scores_floats`: the engine's own numbers, slower than numpy but far
+    faster than the graph).
     `cells` holds two digits per cell, rows from the bottom: the class
     and the confidence in tenths (0-9), where confidence is tanh(|s|) for
     one score s, and (p - 1/K) / (1 - 1/K) for the largest softmax
@@ -89,8 +92,8 @@ def boundary(model, extent, size=GRID):
     ys = [y_low + (y_high - y_low) * (j + 0.5) / size for j in range(size)]
     try:
         scores = scores_numpy(model, xs, ys)
-    except ImportError:
-        scores = scores_no_grad(model, xs, ys)
+    except ImportError:  # e.g. in the browser, under Pyodide
+        scores = scores_floats(model, xs, ys)
     cells = []
     for row in scores:
         if len(row) == 1:
@@ -126,15 +129,46 @@ def scores_numpy(model, xs, ys):
     return h.tolist()
 
 
-def scores_no_grad(model, xs, ys):
-    """The same scores through the engine, building no graph."""
-    with no_grad():
-        rows = []
-        for y in ys:
-            for x in xs:
-                out = model([x, y])
-                rows.append([out.data] if isinstance(out, Value) else [o.data for o in out])
-    return rows
+def scores_floats(model, xs, ys):
+    """The same scores in plain floats, equal bit for bit to the engine's forward pass.
+
+    Each unit is a column over all grid cells, b + w0*h0 + w1*h1 + ...
+    added left to right as a Neuron adds them, then its activation's own
+    forward (the engine's Rule.forward); about ten times faster than
+    calling the model under no_grad, which builds a Value per operation.
+    The cost is in the generated comprehension (see `_weighted_sums`).
+    """
+    columns = [[x for _ in ys for x in xs], [y for y in ys for _ in xs]]  # rows from the bottom
+    for layer in model.layers:
+        weighted_sums = _weighted_sums(len(columns))
+        activation = _ACTIVATION_FORWARD[layer.activation]
+        outputs = []
+        for neuron in layer.neurons:
+            column = weighted_sums(columns, neuron.b.data, *[w.data for w in neuron.w])
+            outputs.append(column if activation is None else list(map(activation, column)))
+        columns = outputs
+    return [list(row) for row in zip(*columns)]
+
+
+_ACTIVATION_FORWARD = {'relu': RELU.forward, 'tanh': TANH.forward, 'sigmoid': SIGMOID.forward, 'linear': None}
+
+
+@functools.lru_cache(maxsize=None)
+def _weighted_sums(width):
+    """A function (columns, b, w0, ..., w{width-1}) -> [b + w0*a0 + w1*a1 + ... for each row].
+
+    Generated once per number of inputs, because one comprehension with
+    the sum written out runs all of a cell's arithmetic in one bytecode
+    loop: measured about twice as fast (CPython and Pyodide) as one C-level
+    map per weight, and four times as fast as a sum(map(...)) per cell.
+    """
+    weights = ', '.join(f'w{i}' for i in range(width))
+    inputs = ', '.join(f'a{i}' for i in range(width))
+    terms = ' + '.join(['b'] + [f'w{i} * a{i}' for i in range(width)])
+    namespace = {}
+    exec(f'def weighted_sums(columns, b, {weights}):\n'
+         f'    return [{terms} for {inputs}, in zip(*columns)]', namespace)
+    return namespace['weighted_sums']
 
 
 def extent(X, margin=0.5):
