@@ -211,7 +211,9 @@ def build(out):
         shutil.copy(os.path.join(NODE_MODULES, VIZ_FILE), os.path.join(staging, 'vendor', 'viz.js'))
         front = os.path.join(staging, 'front')
         os.makedirs(front)
-        shutil.copy(os.path.join(PLAYGROUND_WEB, 'playground.css'), front)
+        # playground.js imports ./network.js (the network view); both styles are linked.
+        for name in ('playground.css', 'network.js', 'network.css'):
+            shutil.copy(os.path.join(PLAYGROUND_WEB, name), front)
         # The front end is two files made one script, as nn.playground.pages.front_end() does.
         scripts = []
         for name in ('playground_touch.js', 'playground.js'):
