@@ -228,23 +228,29 @@ def _in_notebook():
     return getattr(shell, 'kernel', None) is not None
 
 
-def _page(root, direction, options, timeout=None, predict=False):
-    """(svg, data): the graph laid out once and the page data (module docstring)."""
+def page_source(root, direction='backward', predict=False, **options):
+    """(digraph, data): the graph laid out once, as a Graphviz digraph not yet
+    rendered, and the page data (module docstring). The static site renders
+    the digraph in the browser; `_page` renders it here."""
     if predict and direction != 'backward':
         raise ValueError('predict mode asks about the backward pass: use direction="backward"')
-    options = dict(options)
     if direction == 'forward':
         options.setdefault('show_grad', False)
     names, records = frame_states(root, direction)
     layout = FrameLayout(root, [(states, grads) for _, states, grads in records], names=names,
                          **options)
-    svg = _inline_svg(render(layout.digraph(), 'svg', timeout=timeout).decode('utf-8'))
     data = _page_data(layout, records, start=direction == 'backward')
     if predict:
         from .predict import drill_data
 
         data['predict'] = drill_data(root)
-    return svg, data
+    return layout.digraph(), data
+
+
+def _page(root, direction, options, timeout=None, predict=False):
+    """(svg, data): `page_source` with the graph rendered by Graphviz's dot."""
+    digraph, data = page_source(root, direction, predict, **options)
+    return _inline_svg(render(digraph, 'svg', timeout=timeout).decode('utf-8')), data
 
 
 def _page_data(layout, records, start):
@@ -278,7 +284,7 @@ def _stepper_fragment(svg, data, interval=1000):
     last = len(data['frames']) - 1
     predict = 'predict' in data
     return '\n'.join([
-        f'<style>\n{_palette_css()}\n{web_text("stepper.css")}</style>',
+        f'<style>\n{palette_css()}\n{web_text("stepper.css")}</style>',
         f'<div class="bl-stepper" data-interval="{int(interval)}">',
         '<div class="controls"><button class="prev">&#9664; prev</button>'
         '<button class="play">play</button><button class="next">next &#9654;</button>'
@@ -303,7 +309,7 @@ _PREDICT_PANEL = (
     '<p class="verdict"></p><p class="hint"></p><p class="score"></p></div>')
 
 
-def _palette_css():
+def palette_css():
     """palette.json as CSS custom properties on the stepper: "text_background"
     becomes --bl-text-background, a list "cluster_fills" --bl-cluster-fills-1, -2, ..."""
     declarations = []

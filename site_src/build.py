@@ -150,10 +150,10 @@ def palette_css():
     """palette.json as CSS custom properties for the stepper (the stepper's own function)."""
     sys.path.insert(0, ROOT)
     try:
-        from autograd.stepper import _palette_css
+        from autograd.stepper import palette_css
     finally:
         sys.path.remove(ROOT)
-    return _palette_css() + '\n'
+    return palette_css() + '\n'
 
 
 def licences(destination):
