@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from nn.network import _grid_outputs, network_view  # noqa: E402
 from nn.playground import GRID, Playground, make_server  # noqa: E402
 from nn.playground.view import parameter_table, scores_no_grad, scores_numpy  # noqa: E402
 
@@ -55,6 +56,12 @@ def parts(repeats):
         ("selected point's graph, one box per neuron", median_seconds(pg.graph, repeats)),
         ("selected point's graph, every operation", median_seconds(lambda: pg.graph(full=True), repeats)),
         ('parameter table (value, grad, m, v)', median_seconds(lambda: parameter_table(pg.optimizer, pg.parameter_names), repeats)),
+        ('network view: read from the graph, no heatmaps', median_seconds(
+            lambda: network_view(pg.model, pg.X[0], pg._loss_fn, pg._targets[0]), repeats)),
+        ('network view: heatmaps 16x16, numpy matrix form', median_seconds(
+            lambda: _grid_outputs(pg.model, pg._extent, 16, use_numpy=True), repeats)),
+        ('network view: heatmaps 16x16, engine under no_grad', median_seconds(
+            lambda: _grid_outputs(pg.model, pg._extent, 16, use_numpy=False), 3)),
     ]
     state = pg.state()
     rows.append(('state as JSON', median_seconds(lambda: json.dumps(state, separators=(',', ':')), repeats)))

@@ -1,6 +1,12 @@
-"""Take the README's screenshot of the playground: docs/playground.png.
+"""Take the README's screenshots of the playground: docs/playground.png, and
+with held-out test points, docs/playground_test_data.png.
 
     .venv/bin/python docs/screenshot.py [--out docs/playground.png] [--steps 150]
+    .venv/bin/python docs/screenshot.py --test-data [--out docs/playground_test_data.png]
+
+With --test-data the playground holds out 30% of a noisy two-moons set of 80
+points and trains a wide network long enough for the test loss to part from
+the training loss (hollow markers are the test points).
 
 Serves the default playground on a free port of 127.0.0.1, opens it in
 headless Chromium at 1280x800 (the system's chromium and chromedriver,
@@ -47,16 +53,24 @@ def _point_loss(playground, index):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', default=os.path.join(ROOT, 'docs', 'playground.png'))
-    parser.add_argument('--steps', type=int, default=40, help='train this many steps first')
+    parser.add_argument('--out', default=None, help='default: docs/playground.png '
+                        '(docs/playground_test_data.png with --test-data)')
+    parser.add_argument('--steps', type=int, default=None, help='train this many steps first (default 40; 150 '
+                        'with --test-data)')
+    parser.add_argument('--test-data', action='store_true', help='hold out test points and show them')
     parser.add_argument('--point', type=int, default=None,
                         help="the point whose graph is shown; default: the one of largest loss")
     args = parser.parse_args(argv)
+    name = 'playground_test_data.png' if args.test_data else 'playground.png'
+    args.out = args.out or os.path.join(ROOT, 'docs', name)
+    if args.steps is None:
+        args.steps = 150 if args.test_data else 40
 
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    playground = Playground()
+    playground = (Playground(n=80, noise=0.3, hidden=(32, 32), test_fraction=0.3, l2=0.0, seed=2)
+                  if args.test_data else Playground())
     server = make_server(playground, port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     driver = chromium()
@@ -64,6 +78,7 @@ def main(argv=None):
         driver.get(server.url)
         wait = WebDriverWait(driver, 30)
         wait.until(lambda d: d.find_element(By.CLASS_NAME, 'pg-step-count').text == 'step 0')
+        driver.find_element(By.CSS_SELECTOR, '.nv-tab-graph').click()  # the graph, not the network view
         # Train in Python (quicker than clicking Play and waiting), then let the page catch up.
         playground.step(args.steps)
         if args.point is None:  # a point the network still gets wrong shows non-zero grads

@@ -13,7 +13,7 @@ runs/<dataset>/:
     decision_boundary.png   the plane coloured by predicted class, with the data
     loss.png                loss and accuracy against the step (with --test-fraction,
                             on the held-out points too)
-    graph.svg               the network's graph on one input, one box per neuron
+    graph.svg               the network on the point of largest loss: every weight, every neuron
 
 `python -m nn gpt` trains nn.GPT, microgpt's model, on first names with
 microgpt's settings (1,000 steps, one name each), prints 20 names sampled
@@ -370,7 +370,7 @@ def _train(args):
         figure = nn.plot_history(history, title=f'{args.dataset}: {_describe(model)}, {loss} loss')
         _save_figure(figure, os.path.join(staging, 'loss.png'))
         written.append('loss.png')
-        warning = _write_graph(model, X[0], os.path.join(staging, 'graph.svg'))
+        warning = _write_graph(model, X, y, loss, os.path.join(staging, 'graph.svg'))
         if warning:
             print(f'warning: {warning}', file=sys.stderr)
         else:
@@ -393,25 +393,20 @@ def _describe(model):
     return f'MLP({model.nin}, {model.nouts}, {model.activation}) with {model.num_parameters()} parameters'
 
 
-def _write_graph(model, x, path):
-    """Draw the trained network on one input, each neuron collapsed to a box.
+def _write_graph(model, X, y, loss, path):
+    """Draw the trained network on the point of largest loss (nn/network_svg.py):
+    neurons in order, every weight a line, the point and its loss in the title.
     Returns a warning (str) instead of failing when drawing is not possible."""
-    from autograd import Value, draw_dot
+    from .network import GraphShapeError, largest_loss_point
+    from .network_svg import network_svg
+    from .train import _loss_and_targets
 
-    model.zero_grad()
-    # The inputs as labelled Values, so that they appear in the drawing.
-    inputs = [Value(xi, label=f'x{i + 1}') for i, xi in enumerate(x)]
-    output, groups = model.forward_with_groups(inputs)
-    # With several outputs, draw their sum: one root that depends on all of them.
-    root = sum(output) if isinstance(output, list) else output
-    root.backward()  # so the boxes show d(root)/d(each neuron's output)
+    loss_fn, targets = _loss_and_targets(loss, y, model)
+    index = largest_loss_point(model, X, targets, loss_fn)
     try:
-        svg = draw_dot(root, groups=groups, collapse=True).pipe(format='svg')
-    except Exception as error:  # no `dot` program, or a graph too large to draw
-        if type(error).__name__ in ('GraphvizNotFoundError', 'ExecutableNotFound'):
-            return "graph.svg not written: Graphviz's `dot` program is not installed"
-        return f'graph.svg not written: {error}'.splitlines()[0]
-    model.zero_grad()
+        svg = network_svg(model, X[index], loss_fn, targets[index], loss_name=loss, point=index)
+    except GraphShapeError as error:
+        return f'graph.svg not written: {error}'
     write_atomically(path, svg)
     return None
 

@@ -48,8 +48,7 @@ def plot_decision_boundary(model, X, y, resolution=60, margin=0.5, title=None):
     shown_classes |= {k for row in predicted for k in row}
     del outputs
 
-    palette = ['#4c72b0', '#dd8452', '#55a868', '#c44e52', '#8172b3', '#937860',
-               '#da8bc3', '#8c8c8c', '#ccb974', '#64b5cd']
+    palette = class_colors()
     count = max(shown_classes) + 1
     colors = ListedColormap([palette[k % len(palette)] for k in range(count)])
 
@@ -125,6 +124,14 @@ def _held_out_curves(history, steps):
         raise ValueError(f'plot_history: {steps} steps of loss but {len(val_loss)} of val_loss '
                          f'and {len(val_accuracy)} of val_accuracy')
     return val_loss, val_accuracy
+
+
+def class_colors():
+    """The class colours of the project's one palette (autograd/web/palette.json):
+    class k is drawn in class_colors()[k % len], as on the playground's boundary."""
+    from autograd.draw import PALETTE
+
+    return list(PALETTE['class_colors'])
 
 
 def _pyplot():

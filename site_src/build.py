@@ -211,8 +211,14 @@ def build(out):
         shutil.copy(os.path.join(NODE_MODULES, VIZ_FILE), os.path.join(staging, 'vendor', 'viz.js'))
         front = os.path.join(staging, 'front')
         os.makedirs(front)
-        for name in ('playground.js', 'playground.css'):
+        for name in ('playground.css', 'network.css', 'network.js'):  # network.js: playground.js imports it
             shutil.copy(os.path.join(PLAYGROUND_WEB, name), front)
+        # The front end is two files made one script, as nn.playground.pages.front_end() does.
+        scripts = []
+        for name in ('playground_touch.js', 'playground.js'):
+            with open(os.path.join(PLAYGROUND_WEB, name), encoding='utf-8') as file:
+                scripts.append(file.read())
+        _write(os.path.join(front, 'playground.js'), '\n'.join(scripts))
         # The palette without its comment keys, as nn.playground sends it to the page.
         with open(os.path.join(AUTOGRAD_WEB, 'palette.json'), encoding='utf-8') as file:
             palette = {name: value for name, value in json.load(file).items() if not name.startswith('_')}

@@ -167,7 +167,7 @@ def fast_writers(monkeypatch):
     monkeypatch.setattr(nn, 'plot_decision_boundary', lambda *args, **kwargs: None)
     monkeypatch.setattr(nn, 'plot_history', lambda *args, **kwargs: None)
 
-    def write_graph(model, x, path):
+    def write_graph(model, X, y, loss, path):  # as nn.__main__._write_graph
         write_atomically(path, '<svg/>')
 
     monkeypatch.setattr(cli, '_write_graph', write_graph)

@@ -129,7 +129,9 @@ def test_clicking_a_point_shows_its_graph(browser, served):
     from selenium.webdriver.common.by import By
 
     open_page(browser, served)
-    assert "point 0's" in by_class(browser, 'pg-graph-title').text
+    browser.find_element(By.CSS_SELECTOR, '.nv-tab-graph').click()  # the network view is the default tab
+    first = served.session.playground.selected  # the point of largest loss, not point 0
+    assert first != 42 and f"point {first}'s" in by_class(browser, 'pg-graph-title').text
     browser.find_element(By.CSS_SELECTOR, 'circle[data-index="42"]').click()
     until(browser, lambda: "point 42's" in by_class(browser, 'pg-graph-title').text)
     assert served.session.playground.selected == 42

@@ -24,7 +24,8 @@ NN_WEB = Path(nn.__file__).parent / 'web'        # the playground's
 WEB_FOLDERS = {'autograd': WEB, 'nn': NN_WEB}
 JS_FILES = sorted([*WEB.rglob('*.js'), *NN_WEB.rglob('*.js')])
 SHIPPED = {'autograd': ('palette.json', 'stepper.js', 'predict.js', 'stepper.css'),
-           'nn': ('playground.js', 'playground_live.js', 'playground.css', 'playground.html')}
+           'nn': ('playground.js', 'playground_touch.js', 'playground_live.js', 'playground.css',
+                  'playground.html', 'network.js', 'network.css')}
 # The one file that may fetch: the playground's live page asking its own server
 # (never inlined into a saved page).
 FETCHES_FROM_ITS_SERVER = ('playground_live.js',)
@@ -39,7 +40,8 @@ def node_program():
 
 
 def test_there_is_javascript_to_check():
-    assert sorted(path.name for path in JS_FILES) == ['playground.js', 'playground_live.js', 'predict.js', 'stepper.js']
+    assert sorted(path.name for path in JS_FILES) == ['network.js', 'playground.js', 'playground_live.js',
+                                                      'playground_touch.js', 'predict.js', 'stepper.js']
 
 
 @pytest.mark.parametrize('path', JS_FILES, ids=lambda path: path.name)

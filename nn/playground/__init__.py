@@ -16,6 +16,8 @@ One job per module:
   `Session` (the run driven by commands from a front end); no I/O;
 * settings.py: the settings' names, defaults, limits and checks
   (`check_settings`, `SettingsError`) and the menus' choices;
+* touch.py: the checks behind touching the run (points added and removed
+  by hand, a weight set by hand, test points, a page's address);
 * view.py: what the panels show (`state()`'s parts: the boundary, the
   hidden layers' statistics, the parameter table, one point's graph and
   its layout);
@@ -26,8 +28,13 @@ Front end and Python talk through two JSON shapes, the same in the widget
 and over HTTP:
 
 * a command, page -> Python: `{"action": "play" | "pause" | "step" |
-  "reset" | "select" | "configure" | "graph", ...}` with `"index": i` for
-  select, `"settings": {name: value}` for configure, `"full": bool` for graph;
+  "reset" | "select" | "configure" | "graph" | "focus" | "add_point" |
+  "remove_point" | "reset_data" | "set_parameter" | "open", ...}` with
+  `"index": i` for select and remove_point, `"settings": {name: value}` for
+  configure and open (a page's address: each setting checked alone, a bad
+  one reported and ignored), `"full": bool` for graph, `"neuron": [layer,
+  index]` or null for focus (the network view), `"x", "y", "label"` for
+  add_point, `"name", "value"` for set_parameter;
 * a reply, Python -> page: `{"ok": true}` or `{"ok": false, "error": text}`,
   and the state (`Playground.state()` plus `"running"`) whenever it changes.
 
@@ -39,11 +46,11 @@ against a fixed list of names, types and ranges (`check_settings`).
 
 from .server import LOOPBACK, MAX_REQUEST_BYTES, make_server, serve
 from .session import ACTIONS, L2, MAX_FRAMES, PUBLISH_RATE, Playground, Session
-from .settings import (ACTIVATIONS, DEFAULTS, MAX_LAYERS, MAX_LR, MAX_NEURONS, MAX_NOISE, MAX_POINTS,
-                       Settings, SettingsError, check_settings, choices)
+from .settings import (ACTIVATIONS, DEFAULTS, MAX_L2, MAX_LAYERS, MAX_LR, MAX_NEURONS, MAX_NOISE, MAX_POINTS,
+                       MAX_TEST_FRACTION, Settings, SettingsError, check_settings, choices)
 from .view import GRID, MAX_CURVE_POINTS
 
 __all__ = ['Playground', 'Session', 'Settings', 'SettingsError', 'check_settings', 'choices', 'DEFAULTS',
            'make_server', 'serve', 'ACTIONS', 'ACTIVATIONS', 'GRID', 'L2', 'LOOPBACK', 'MAX_CURVE_POINTS',
-           'MAX_FRAMES', 'MAX_LAYERS', 'MAX_LR', 'MAX_NEURONS', 'MAX_NOISE', 'MAX_POINTS',
+           'MAX_FRAMES', 'MAX_L2', 'MAX_LAYERS', 'MAX_TEST_FRACTION', 'MAX_LR', 'MAX_NEURONS', 'MAX_NOISE', 'MAX_POINTS',
            'MAX_REQUEST_BYTES', 'PUBLISH_RATE']

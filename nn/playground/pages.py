@@ -2,7 +2,9 @@
 sends, the self-contained page `Playground.save_html` writes, and the one
 helper that reads the web files.
 
-The front end is nn/web/ (playground.js, .css, .html, playground_live.js);
+The front end is nn/web/ (playground.js, .css, .html, playground_live.js,
+playground_touch.js, which `front_end()` puts before playground.js, and the
+network view's network.js and .css);
 the colours come from autograd/web/palette.json, the one palette of the
 project. What starts a page is one JSON object in the page (`boot`): the
 mode ('live' or 'recording'), the palette, the menus' choices, and for a
@@ -12,6 +14,7 @@ recording its frames.
 import json
 import re
 
+from ..network_web import inline_into  # network view
 from .settings import choices
 
 
@@ -20,6 +23,16 @@ def web_file(name, package='nn'):
     from importlib.resources import files  # about 10 ms: only when a page or a widget is made
 
     return files(package).joinpath('web', name).read_text(encoding='utf-8')
+
+
+# The files of the one script the page, the widget and a recording load, in order:
+# playground_touch.js uses playground.js's helpers and is used by its render().
+FRONT_END = ('playground_touch.js', 'playground.js')
+
+
+def front_end():
+    """The playground's script: the files of FRONT_END, one after the other (one ES module)."""
+    return '\n'.join(web_file(name) for name in FRONT_END)
 
 
 def palette():
@@ -44,16 +57,19 @@ def _page(head, boot_data, script):
 def live_page():
     """The page `python -m nn playground` serves; script and style are fetched from the server."""
     # An empty icon: else the browser asks the server for /favicon.ico and logs its 404.
-    head = '<link rel="icon" href="data:,"><link rel="stylesheet" href="/playground.css">'
+    head = ('<link rel="icon" href="data:,"><link rel="stylesheet" href="/playground.css">'
+            '<link rel="stylesheet" href="/network.css">')  # network view
     return _page(head, boot('live'),
                  '<script type="module" src="/playground_live.js"></script>')
 
 
 def recording_page(frames):
     """One self-contained page showing `frames` (states), with a slider."""
-    script, style = web_file('playground.js'), web_file('playground.css')
+    # network view: network.js inlined in place of its import, its style appended
+    script = inline_into(front_end())
+    style = web_file('playground.css') + web_file('network.css')
     if '</script' in script.lower() or '</style' in style.lower():
-        raise ValueError('playground.js/css must not contain </script or </style (they are inlined)')
+        raise ValueError('the playground\'s script and style must not contain </script or </style (they are inlined)')
     # The policy forbids every fetch: the page works from disk or not at all.
     head = ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
             'script-src \'unsafe-inline\'; style-src \'unsafe-inline\'; img-src data:">'

@@ -10,7 +10,7 @@ import json
 import sys
 import threading
 
-from .pages import live_page, web_file
+from .pages import front_end, live_page, web_file
 from .session import Playground, Session
 
 MAX_REQUEST_BYTES = 16 * 1024  # a command is a few hundred bytes
@@ -21,7 +21,7 @@ def make_server(playground=None, host='127.0.0.1', port=8000):
     """A ThreadingHTTPServer serving `playground` (a new default one if None); not started.
 
     GET /                 the page
-    GET /playground.js    the front end (also the widget's), /playground.css its style,
+    GET /playground.js    the front end (also the widget's: pages.front_end()), /playground.css its style,
     GET /playground_live.js  the page's start: a model over the two requests below
     GET /api/state        the current state as JSON; ?since=V answers {"version": V} alone
                           if nothing changed since version V
@@ -56,10 +56,12 @@ def make_server(playground=None, host='127.0.0.1', port=8000):
     server.latest_lock = threading.Lock()
     server.static = {
         '/': (live_page().encode('utf-8'), 'text/html; charset=utf-8'),
-        '/playground.js': (web_file('playground.js').encode('utf-8'), 'text/javascript; charset=utf-8'),
+        '/playground.js': (front_end().encode('utf-8'), 'text/javascript; charset=utf-8'),
         '/playground_live.js': (web_file('playground_live.js').encode('utf-8'),
                                 'text/javascript; charset=utf-8'),
         '/playground.css': (web_file('playground.css').encode('utf-8'), 'text/css; charset=utf-8'),
+        '/network.js': (web_file('network.js').encode('utf-8'), 'text/javascript; charset=utf-8'),  # network view
+        '/network.css': (web_file('network.css').encode('utf-8'), 'text/css; charset=utf-8'),
     }
     bound_port = server.server_address[1]
     server.url = f'http://{"[::1]" if host == "::1" else host}:{bound_port}/'

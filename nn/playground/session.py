@@ -20,15 +20,15 @@ import time
 
 from autograd.graph import cyclic_gc_paused
 
-from .. import datasets as _datasets
 from .. import losses as _losses
 from .. import optim as _optim
 from ..module import MLP
+from ..network import check_focus, largest_loss_point, selected_view  # network view
 from ..train import History, _loss_and_targets, _ReplayedStep, evaluate, train_step
-from . import view
-from .settings import DEFAULTS, RESETTING, SettingsError, check_settings
+from . import touch, view
+from .settings import DATA_SETTINGS, DEFAULTS, RESETTING, SettingsError, check_settings
 
-L2 = 1e-4               # the weight of the L2 penalty, as `python -m nn train`
+L2 = DEFAULTS['l2']     # the default weight of the L2 penalty, as `python -m nn train`
 MAX_FRAMES = 100        # frames kept for save_html; older ones are thinned out
 
 
@@ -37,8 +37,12 @@ class Playground:
 
     `step(k)` trains, `reset()` starts over from the same seed,
     `configure(**settings)` changes settings (the dataset or architecture
-    starts the run over; the learning rate and batch size apply from the
-    next step), `select(i)` picks the point whose graph `state()` shows.
+    starts the run over; the learning rate, batch size and L2 strength apply
+    from the next step), `select(i)` picks the point whose graph `state()` shows.
+    `add_point`, `remove_point`, `reset_data` and `set_parameter` change the
+    training points and the weights by hand, without starting over;
+    `test_fraction` holds that fraction of the points out of training, and
+    the history keeps their loss and accuracy beside the training ones.
     A Playground is safe to drive from several threads (one lock).
 
     `record=False` keeps no frames for `save_html` (which then saves the
@@ -47,30 +51,31 @@ class Playground:
     """
 
     def __init__(self, dataset='moons', hidden=(16, 16), activation='relu', loss='hinge',
-                 optimizer='adam', lr=0.05, batch_size=None, n=100, noise=0.1, seed=0, *, record=True):
+                 optimizer='adam', lr=0.05, batch_size=None, n=100, noise=0.1, seed=0, l2=L2,
+                 test_fraction=0.0, *, record=True):
         self._lock = threading.RLock()
         self.record = record
         given = dict(dataset=dataset, hidden=hidden, activation=activation, loss=loss,
-                     optimizer=optimizer, lr=lr, batch_size=batch_size, n=n, noise=noise, seed=seed)
+                     optimizer=optimizer, lr=lr, batch_size=batch_size, n=n, noise=noise, seed=seed,
+                     l2=l2, test_fraction=test_fraction)
         # Only what differs from the defaults counts as asked for: the default
         # hinge loss on three spirals becomes cross_entropy (see check_settings).
         self.settings = check_settings({name: value for name, value in given.items()
                                         if value != DEFAULTS[name]})
         self._widget = None
         self._observers = []  # called after every change (the widget and the server listen)
+        self.points = None    # made by reset(); kept by it while the data settings stay
         self.reset()
 
     # -- driving it
 
     def reset(self):
-        """Start over: the same data, fresh weights from the seed, step 0."""
+        """Start over: the same data (with the points added or removed by
+        hand, unless a data setting changed), fresh weights from the seed, step 0."""
         with self._lock:
             s = self.settings
-            options = {'n': s.n, 'seed': s.seed}
-            if s.noise is not None:
-                options['noise'] = s.noise
-            self.X, self.y = _datasets.load(s.dataset, **options)
-            self.classes = s.classes
+            if self.points is None or any(self.points.settings[name] != s[name] for name in DATA_SETTINGS):
+                self._new_points()
             outputs = _losses.num_outputs(s.loss, self.classes)
             self.model = MLP(2, [*s.hidden, outputs], s.activation, seed=s.seed)
             self._loss_fn, self._targets = _loss_and_targets(s.loss, self.y, self.model)
@@ -80,16 +85,18 @@ class Playground:
             self.steps = 0
             self.history = History()
             self.layer_stats = []
-            self._replayed = None  # (the traced step, the data it was traced on)
-            self.selected = 0
+            self._replayed = None  # (the traced step, the data and L2 weight it was traced with)
+            # network view: the point of largest loss until the learner picks one
+            self.selected = largest_loss_point(self.model, self.X, self._targets, self._loss_fn)
+            self.picked, self.network_focus = False, None
             self.message = None
-            self.extent = view.extent(self.X)
             self._layout_cache = {}
             self._state_cache = None
             self._frames, self._stride = [], 1
             # (loss with the L2 term, accuracy) on the whole dataset: what step 0 shows.
             self.start = evaluate(self.model, self.X, self.y, self._loss_fn, self._targets,
-                                  self.model.parameters(), L2)
+                                  self.model.parameters(), s.l2)
+            self._start_touch()
             self._record()
         self._notify()
 
@@ -139,8 +146,104 @@ class Playground:
             if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(self.X):
                 raise SettingsError(f'point index must be an int from 0 to {len(self.X) - 1}, got {index!r}')
             self.selected = index
+            self.picked = True  # network view: kept even when its gradient vanishes
             self._state_cache = None
         self._notify()
+
+    def focus(self, neuron):
+        """Open neuron [layer, index] in the network view (None closes it)."""
+        with self._lock:
+            try:
+                self.network_focus = check_focus(neuron, self.model.nouts)
+            except ValueError as error:
+                raise SettingsError(str(error)) from None
+            self._state_cache = None
+        self._notify()
+
+    # -- touching it: the points and the weights by hand (checks in touch.py)
+
+    def add_point(self, x, y, label):
+        """Add a training point of class `label` at (x, y), inside the plane
+        the boundary is drawn on; return its index. Training goes on: the
+        next step uses it."""
+        with self._lock:
+            index = self.points.add(x, y, label, self.classes)
+            self._targets.append(self._targets_of([label])[0])
+            self._data_changed()
+        self._notify()
+        return index
+
+    def remove_point(self, index):
+        """Remove training point `index` (0 <= index < the number of training
+        points); return (point, label). Training goes on without it."""
+        with self._lock:
+            removed = self.points.remove(index)
+            del self._targets[index]
+            if self.selected >= len(self.X) or self.selected > index:
+                self.selected = max(0, self.selected - 1)
+            self._data_changed()
+        self._notify()
+        return removed
+
+    def reset_data(self):
+        """The generated points back (the added ones gone, the removed ones
+        back); the weights and the step count are kept."""
+        with self._lock:
+            self._new_points()
+            self._targets = self._targets_of(self.y)
+            self._test_targets = self._targets_of(self.y_test) if self.y_test else []
+            self.selected = 0
+            self._data_changed()
+        self._notify()
+
+    def set_parameter(self, name, value):
+        """Set the parameter called `name` (as in `model.named_parameters()`)
+        to `value`, a finite number; the boundary, the loss and the graph
+        show the new weight at once. Returns the value set."""
+        with self._lock:
+            value = touch.check_weight(name, value, self.parameter_names)
+            self.optimizer.params[self.parameter_names.index(name)].data = value
+            self._data_changed()
+        self._notify()
+        return value
+
+    def _new_points(self):
+        self.points = touch.Points(self.settings)
+        self.points.settings = self.settings
+        self.X, self.y = self.points.X, self.points.y
+        self.X_test, self.y_test = self.points.X_test, self.points.y_test
+        self.extent = self.points.extent
+        self.classes = self.settings.classes
+
+    def _targets_of(self, labels):
+        return _losses.class_targets(self.settings.loss, labels, self.model.nouts[-1])
+
+    def _start_touch(self):
+        """What reset() adds for the points and weights touched by hand: the test points' targets and score."""
+        self._test_targets = self._targets_of(self.y_test) if self.y_test else []
+        self.start_test = self._test_score()
+        self.touched = self.touched_test = None
+
+    def _data_changed(self):
+        """After a change by hand: the loss and accuracy (with the L2 term, on
+        all training points) and the test score at the weights as they are now."""
+        self.touched = evaluate(self.model, self.X, self.y, self._loss_fn, self._targets,
+                                self.model.parameters(), self.settings.l2)
+        self.touched_test = self._test_score()
+        self._state_cache = None
+
+    def _test_score(self):
+        if not self.X_test:
+            return None
+        return touch.test_score(self.model, self.X_test, self.y_test, self._test_targets, self._loss_fn)
+
+    def _score_test(self):
+        """Before a training step: the test score into the history (as nn.fit's val_loss)."""
+        self.touched = None
+        score = self._test_score()
+        if score is not None:
+            self.history.val_loss.append(score[0])
+            self.history.val_accuracy.append(score[1])
 
     # -- looking at it
 
@@ -156,13 +259,19 @@ class Playground:
         moments, SGD's velocity as m), layers (statistics
         of each hidden layer's outputs and their gradients in the last
         step), selected, graph (the selected point's graph: nodes with
-        data, grad, op and label, edges, and their layout), message.
-        Numbers that are not finite become None.
+        data, grad, op and label, edges, and their layout), message,
+        network and network_point (the selected point's network, read from
+        its graph: nn/network.py). Numbers that are not finite become None.
         """
         with self._lock:
-            key = (self.steps, self.selected, bool(full_graph))
+            key = (self.steps, self.selected, bool(full_graph), str(self.network_focus))
             if self._state_cache is None or self._state_cache[0] != key:
-                self._state_cache = (key, view.state(self, full_graph))
+                # network view: may choose another point (when the selected one's
+                # gradient vanished and the learner did not pick it), so first
+                self.selected, network = selected_view(self.model, self.X, self._targets, self._loss_fn,
+                                                       self.selected, self.picked, extent=self.extent,
+                                                       focus=self.network_focus)
+                self._state_cache = (key, {**view.state(self, full_graph), **network})
             return self._state_cache[1]
 
     def boundary(self, size=view.GRID):
@@ -241,14 +350,16 @@ class Playground:
         """One step of nn's training loop, keeping the hidden layers' outputs for the panels."""
         s = self.settings
         everything = range(len(self.X))
-        batch = list(everything) if s.batch_size is None else self._rng.sample(everything, s.batch_size)
+        batch = (list(everything) if s.batch_size is None
+                 else self._rng.sample(everything, min(s.batch_size, len(everything))))
+        self._score_test()  # at the weights this step's own loss is measured at, as nn.fit
         kept = _KeepHidden(self.model)
         with cyclic_gc_paused():  # as nn.fit: graphs are freed by reference counting
             if s.batch_size is None:  # the same graph every step: replayed (see _replay_step)
                 loss, predicted = self._replay_step()
             else:
                 loss, predicted = train_step(kept, [self.X[i] for i in batch], [self._targets[i] for i in batch],
-                                             self._loss_fn, self.model.parameters(), L2, self.optimizer)
+                                             self._loss_fn, self.model.parameters(), s.l2, self.optimizer)
                 self.layer_stats = [view.layer_stats(f'layers.{depth}', rows, s.activation)
                                     for depth, rows in enumerate(kept.rows)]
             del kept  # the last references to the step's graph
@@ -268,9 +379,12 @@ class Playground:
         weights this step started from only if a state asks for them: one
         eager pass per state shown, not one per step.
         """
-        data = ([list(point) for point in self.X], list(self._targets))
-        if self._replayed is None or self._replayed[1] != data:  # traced again if the points changed
-            step = _ReplayedStep(self.model, self.X, self._targets, self._loss_fn, self.model.parameters(), L2)
+        # The points, targets and L2 weight are constants of the recording:
+        # traced again when one changed (a point added or dragged, l2 set).
+        data = ([list(point) for point in self.X], list(self._targets), self.settings.l2)
+        if self._replayed is None or self._replayed[1] != data:
+            step = _ReplayedStep(self.model, self.X, self._targets, self._loss_fn, self.model.parameters(),
+                                 self.settings.l2)
             self._replayed = (step, data)
         parameters = self.model.parameters()
         self._stats_weights = [p.data for p in parameters]
@@ -301,7 +415,9 @@ class Playground:
             kept = _KeepHidden(self.model)
             with cyclic_gc_paused():
                 outputs = [kept(point) for point in self.X]
-                loss = self._loss_fn(outputs, self._targets) + _losses.l2_penalty(parameters, L2)
+                loss = self._loss_fn(outputs, self._targets)
+                if self.settings.l2:  # as train_step's loss
+                    loss = loss + _losses.l2_penalty(parameters, self.settings.l2)
                 loss.backward()
                 return [view.layer_stats(f'layers.{depth}', rows, self.settings.activation)
                         for depth, rows in enumerate(kept.rows)]
@@ -343,7 +459,10 @@ class _KeepHidden:
 # Driving a Playground from a front end (the widget and the web page)
 
 
-ACTIONS = ('play', 'pause', 'step', 'reset', 'select', 'configure', 'graph')
+# Touching the run (Session._touch): add_point {x, y, label}, remove_point {index},
+# reset_data, set_parameter {name, value}, open {settings} (a page's address).
+TOUCH_ACTIONS = ('add_point', 'remove_point', 'reset_data', 'set_parameter', 'open')
+ACTIONS = ('play', 'pause', 'step', 'reset', 'select', 'configure', 'graph', 'focus', *TOUCH_ACTIONS)
 PUBLISH_RATE = 12  # states per second while playing
 
 
@@ -411,7 +530,9 @@ class Session:
             raise SettingsError(f'unknown action {str(action)[:40]!r}; the actions are {", ".join(ACTIONS)}')
         action = command['action']
         playground = self.playground
-        if action == 'play':
+        if action in TOUCH_ACTIONS:
+            self._touch(action, command)
+        elif action == 'play':
             self.play()
         elif action == 'pause':
             self.pause()
@@ -423,6 +544,8 @@ class Session:
             playground.reset()
         elif action == 'select':
             playground.select(command.get('index'))
+        elif action == 'focus':  # network view: {"action": "focus", "neuron": [layer, index] | null}
+            playground.focus(command.get('neuron'))
         elif action == 'graph':
             full = command.get('full')
             if not isinstance(full, bool):
@@ -436,6 +559,27 @@ class Session:
             if any(new[name] != playground.settings[name] for name in RESETTING):
                 self.pause()
             playground.configure(**settings)
+
+    def _touch(self, action, command):
+        """The commands that touch the points and the weights; training goes on."""
+        playground = self.playground
+        if action == 'add_point':
+            playground.add_point(command.get('x'), command.get('y'), command.get('label'))
+        elif action == 'remove_point':
+            playground.remove_point(command.get('index'))
+        elif action == 'reset_data':
+            playground.reset_data()
+        elif action == 'set_parameter':
+            playground.set_parameter(command.get('name'), command.get('value'))
+        else:  # open: the settings of a page's address, each checked alone
+            accepted, errors = touch.settings_from_address(command.get('settings'), playground.settings)
+            if accepted:
+                new = check_settings(accepted, playground.settings)
+                if any(new[name] != playground.settings[name] for name in RESETTING):
+                    self.pause()
+                playground.configure(**accepted)
+            if errors:
+                raise SettingsError('ignored in the page\'s address: ' + '; '.join(errors))
 
     def _train(self):
         playground = self.playground

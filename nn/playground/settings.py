@@ -23,10 +23,14 @@ MAX_LAYERS = 4
 MAX_POINTS = 500
 MAX_LR = 10.0
 MAX_NOISE = 2.0
+MAX_L2 = 1.0
+MAX_TEST_FRACTION = 0.9
 ACTIVATIONS = ('relu', 'tanh', 'sigmoid')
 
 # Settings after which the data or the network is new: the run starts over.
-RESETTING = ('dataset', 'hidden', 'activation', 'loss', 'optimizer', 'n', 'noise', 'seed')
+RESETTING = ('dataset', 'hidden', 'activation', 'loss', 'optimizer', 'n', 'noise', 'seed', 'test_fraction')
+# Settings that make the points: the others keep the points the learner edited.
+DATA_SETTINGS = ('dataset', 'n', 'noise', 'seed', 'test_fraction')
 
 
 class SettingsError(ValueError):
@@ -51,6 +55,8 @@ class Settings(Mapping):
     n: int = 100
     noise: float = 0.1
     seed: int = 0
+    l2: float = 1e-4            # the weight of the L2 penalty in the training loss
+    test_fraction: float = 0.0  # the fraction of the n points held out for testing (0: none)
 
     def __getitem__(self, name):
         if name not in self.__dataclass_fields__:
@@ -106,6 +112,8 @@ def check_settings(changes, current=None):
     if settings['noise'] is not None:
         settings['noise'] = _number('noise', settings['noise'], 0.0, MAX_NOISE)
     settings['seed'] = _integer('seed', settings['seed'], 0, 2**31 - 1)
+    settings['l2'] = _number('L2 strength', settings['l2'], 0.0, MAX_L2)
+    settings['test_fraction'] = _test_fraction(settings['test_fraction'], settings['n'])
     if settings['batch_size'] in (None, '', 'all'):
         settings['batch_size'] = None
     else:
@@ -159,6 +167,18 @@ def _integer(what, value, low, high):
     if not low <= value <= high:
         raise SettingsError(f'{what} must be from {low} to {high}, got {value}')
     return value
+
+
+def _test_fraction(value, n):
+    """0 (no test points) or a fraction that holds out at least one of the n points and keeps one."""
+    fraction = _number('test fraction', value, 0.0, MAX_TEST_FRACTION)
+    if fraction:
+        from ..validation import test_count
+        try:
+            test_count(n, fraction)
+        except ValueError as error:
+            raise SettingsError(str(error)) from None
+    return fraction
 
 
 def _hidden(value):

@@ -28,15 +28,24 @@ def state(playground, full_graph=False):
     stride = max(1, math.ceil(len(history.loss) / MAX_CURVE_POINTS))
     kept = range(0, len(history.loss), stride)
     start_loss, start_accuracy = playground.start
+    if playground.touched is not None:  # a point or a weight changed by hand since the last step
+        start_loss, start_accuracy = playground.touched
+    test_loss, test_accuracy = _test_now(playground)
     return {
         'settings': playground.settings.as_json(),
         'step': playground.steps,
-        'loss': finite(history.loss[-1] if history.loss else start_loss),
-        'accuracy': history.accuracy[-1] if history.accuracy else start_accuracy,
+        'loss': finite(history.loss[-1] if history.loss and playground.touched is None else start_loss),
+        'accuracy': history.accuracy[-1] if history.accuracy and playground.touched is None else start_accuracy,
+        'test_loss': finite(test_loss),
+        'test_accuracy': test_accuracy,
         'history': {'step': [i + 1 for i in kept],
                     'loss': [finite(history.loss[i]) for i in kept],
-                    'accuracy': [history.accuracy[i] for i in kept]},
-        'points': {'x': playground.X, 'labels': playground.y, 'classes': playground.classes},
+                    'accuracy': [history.accuracy[i] for i in kept],
+                    'test_loss': [finite(history.val_loss[i]) for i in kept if i < len(history.val_loss)],
+                    'test_accuracy': [history.val_accuracy[i] for i in kept if i < len(history.val_accuracy)]},
+        'points': {'x': playground.X, 'labels': playground.y, 'classes': playground.classes,
+                   'test_x': playground.X_test, 'test_labels': playground.y_test,
+                   'version': playground.points.version},
         'boundary': boundary(playground.model, playground.extent),
         'parameters': parameter_table(playground.optimizer, playground.parameter_names),
         'layers': [asdict(stats) for stats in playground.layer_stats],
@@ -44,6 +53,18 @@ def state(playground, full_graph=False):
         'graph': playground.graph(playground.selected, full=full_graph),
         'message': playground.message,
     }
+
+
+def _test_now(playground):
+    """(loss, accuracy) on the test points as the page shows them now: at the
+    weights of the last step (its history entry), or as they are after a
+    change by hand; (None, None) without test points."""
+    if not playground.X_test:
+        return None, None
+    if playground.touched_test is not None:
+        return playground.touched_test
+    history = playground.history
+    return (history.val_loss[-1], history.val_accuracy[-1]) if history.val_loss else playground.start_test
 
 
 # --------------------------------------------------------------------------

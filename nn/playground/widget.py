@@ -4,7 +4,8 @@ over anywidget's model, the kernel's training behind a `Session`.
 anywidget is imported when the first widget is made, not by `import nn`.
 """
 
-from .pages import boot, web_file
+from ..network_web import inline_into
+from .pages import boot, front_end, web_file
 from .session import Session
 
 _WIDGET_CLASS = None
@@ -29,8 +30,8 @@ def _widget_class():
     class PlaygroundWidget(anywidget.AnyWidget):
         """The playground in a notebook: the page's front end, the kernel's training."""
 
-        _esm = web_file('playground.js')
-        _css = web_file('playground.css')
+        _esm = inline_into(front_end())  # network view: network.js inlined
+        _css = web_file('playground.css') + web_file('network.css')
         mode = traitlets.Unicode('live').tag(sync=True)
         palette = traitlets.Dict().tag(sync=True)
         choices = traitlets.Dict().tag(sync=True)

@@ -12,6 +12,7 @@
 // the state; the layout of the graph is computed in Python, so a new frame
 // only changes numbers and colours.
 
+import { networkView } from './network.js'; // the network view (nn/web/network.js)
 // The SVG namespace, as the HTML parser assigns it (rather than spelled out as a URL).
 const SVG = typeof document === 'undefined' ? null : (() => {
   const holder = document.createElement('div');
@@ -82,8 +83,8 @@ function largestAbs(values) {
 }
 
 function classColors(palette) {
-  // Two classes: the sign of the score, as the gradient colours (blue for +).
-  return [palette.negative, palette.positive, palette.updated_border, palette.current_border];
+  // The palette's class colours: never the gradient-sign colours (one palette, one meaning each).
+  return palette.class_colors;
 }
 
 // ---------------------------------------------------------------------------
@@ -126,6 +127,7 @@ function buildSettings(root, choices) {
   }
   field('hidden', 'hidden layers', make('input', { name: 'hidden', type: 'text', size: '6' }));
   field('batch_size', 'batch', make('input', { name: 'batch_size', type: 'text', size: '3', placeholder: 'all' }));
+  addMoreFields(field); // playground_touch.js
   const apply = make('button', { class: 'pg-apply', type: 'submit', text: 'Apply' }, form);
   return { form, fields, apply };
 }
@@ -171,7 +173,7 @@ class BoundaryPanel {
     const { x: points, labels } = state.points;
     const [x0, x1] = state.boundary.x;
     const [y0, y1] = state.boundary.y;
-    const key = `${x0},${x1},${y0},${y1},${points.length},${points[0]}`;
+    const key = `${x0},${x1},${y0},${y1},${points.length},${points[0]},${state.points.version}`;
     if (key !== this.key) {
       this.key = key;
       this.overlay.replaceChildren();
@@ -184,10 +186,11 @@ class BoundaryPanel {
           fill: colors[labels[index] % colors.length], 'data-index': String(index),
         }, this.overlay);
         svg('title', { text: `point ${index}: (${point[0].toFixed(2)}, ${point[1].toFixed(2)}), class ${labels[index]}` }, circle);
-        circle.addEventListener('click', () => this.onSelect(index));
+        circle.addEventListener('click', () => this.onSelect(networkView.pointToSelect(this.circles, index, this.selected))); // network view
         return circle;
       });
     }
+    this.selected = state.selected; // network view: overlapping points
     this.circles.forEach((circle, index) => circle.classList.toggle('pg-selected', index === state.selected));
     const selected = this.circles[state.selected];
     if (selected && this.overlay.lastChild !== selected) this.overlay.appendChild(selected); // on top
@@ -215,7 +218,7 @@ class CurvesPanel {
     context.font = '13px system-ui, sans-serif';
     context.strokeStyle = palette.muted;
     context.strokeRect(left, top, plotWidth, plotHeight);
-    const finite = loss.filter((x) => x !== null);
+    const finite = loss.concat(state.history.test_loss || []).filter((x) => x !== null);
     const largest = finite.length ? Math.max(...finite) : 1;
     const lastStep = steps.length ? steps[steps.length - 1] : 1;
     const xOf = (s) => left + (plotWidth * s) / Math.max(1, lastStep);
@@ -249,6 +252,7 @@ class CurvesPanel {
     context.fillText('— loss', left, height - 6);
     context.fillStyle = palette.updated_border;
     context.fillText('- - accuracy', left + 56, height - 6);
+    drawTestLoss(state, line, largest, context, palette, left + plotWidth - 4, top + plotHeight / 2); // playground_touch.js
     context.fillStyle = '#333333';
     context.textAlign = 'right';
     context.fillText(`step ${lastStep}`, left + plotWidth, height - 6);
@@ -413,6 +417,7 @@ function render({ model, el }) {
   make('h3', { text: 'Loss and accuracy' }, left);
   const curves = new CurvesPanel(left);
   const middle = make('section', { class: 'pg-panel pg-middle' }, panels);
+  const network = new networkView.NetworkPanel(middle, { send: (content) => model.send(content), mode }); // network view
   const graphHead = make('div', { class: 'pg-graph-head' }, middle);
   const graphTitle = make('h3', { class: 'pg-graph-title', text: 'Graph' }, graphHead);
   let fullBox = null;
@@ -426,6 +431,7 @@ function render({ model, el }) {
   const right = make('section', { class: 'pg-panel pg-right' }, panels);
   make('h3', { text: 'Hidden layers in the last step' }, right);
   const parameters = new ParameterPanel(right);
+  const touch = new Touch({ model, mode, boundary, bar, right }); // playground_touch.js
 
   let state = null;
   let shownSettings = null;
@@ -466,7 +472,9 @@ function render({ model, el }) {
     graphTitle.textContent = `Graph of point ${g.point}'s loss`;
     if (fullBox) fullBox.checked = g.full;
     graph.draw(g, palette);
+    network.draw(state, palette); // network view
     parameters.draw(state, palette);
+    touch.draw(state, palette);
   }
 
   function schedule() {
@@ -478,6 +486,7 @@ function render({ model, el }) {
 
   function onMessage(content) {
     if (content && content.type === 'reply') showMessage(content.ok ? '' : content.error);
+    if (content && content.type === 'reply') touch.onReply();
   }
 
   bar.play.addEventListener('click', () => {

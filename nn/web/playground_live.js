@@ -9,7 +9,8 @@ class ServerModel extends Events {
   // Polls GET /api/state (answered at once, with the state only if it is new)
   // and sends commands with POST /api/command; every tab shares the session.
   constructor(boot) {
-    super({ mode: 'live', palette: boot.palette, choices: boot.choices, state: null });
+    // address: the page's address carries the settings (playground_touch.js).
+    super({ mode: 'live', palette: boot.palette, choices: boot.choices, state: null, address: true });
     this.version = -1;
     this.failed = false;
   }
