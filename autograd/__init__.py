@@ -9,10 +9,11 @@
 
 Where things are:
 
-* `Value`, `no_grad`, `primitive` and the functions of Values and floats
-  `exp`, `log`, `sin`, `cos`, `tanh`, `sigmoid`, `relu`, `sqrt`, `softplus`,
-  `maximum`, `minimum` (engine.py): the node, its operations, `backward()`,
-  and making your own operation.
+* `Value`, `no_grad` and the functions of Values and floats (`exp`, `log`,
+  `sin`, `cos`, `tanh`, `sigmoid`, `relu`, `sqrt`, `softplus`, `clamp`,
+  `maximum`, `minimum`, ...: engine.FUNCTIONS) (engine.py): the node, its
+  operations, `backward()`. Their rules: rule.py; IEEE floats: floats.py.
+* `primitive` (custom.py): making your own operation.
 * `detect_anomaly` (anomaly.py): find the operation that made a nan or an inf.
 * `gradcheck` (gradcheck.py): reverse mode against central differences.
 * `grad`, `value_and_grad`, `hessian`, `jvp`, `jacobian` (functional.py):
@@ -36,10 +37,9 @@ None of these imports graphviz, IPython or numpy until a drawing is made.
 """
 
 from .anomaly import detect_anomaly
-from .engine import (
-    Value, cos, exp, is_grad_enabled, leaky_relu, log, maximum, minimum, no_grad, primitive, relu,
-    sigmoid, sin, softplus, sqrt, tanh,
-)
+from . import engine
+from .custom import primitive
+from .engine import *  # noqa: F401,F403 (engine.__all__: Value, no_grad, is_grad_enabled, the functions)
 from .explain import explain
 from .functional import grad, hessian, jacobian, jvp, value_and_grad
 from .gradcheck import gradcheck
@@ -48,8 +48,6 @@ from .steps import backward_steps, forward_steps
 from .stepper import save_steps_html, stepper
 from .trace import trace
 
-__all__ = ['Value', 'no_grad', 'is_grad_enabled', 'primitive', 'detect_anomaly',
-           'exp', 'log', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'leaky_relu', 'sqrt', 'softplus',
-           'maximum', 'minimum',
+__all__ = [*engine.__all__, 'primitive', 'detect_anomaly',
            'gradcheck', 'grad', 'value_and_grad', 'hessian', 'jvp', 'jacobian', 'explain',
            'draw_dot', 'backward_steps', 'forward_steps', 'save_steps_html', 'stepper', 'trace']

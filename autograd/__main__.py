@@ -5,8 +5,8 @@
 
 The expression is parsed with `ast` and evaluated by walking the tree, never
 with eval: only numbers, the names given, + - * / **, unary minus and calls
-of the engine's functions (exp, log, sin, cos, sqrt, tanh, sigmoid, relu,
-abs, softplus, leaky_relu, clamp, max, min: engine.FUNCTIONS) are allowed.
+of the engine's functions (engine.FUNCTIONS, and abs, max, min as names for
+engine's absolute, maximum, minimum; `--help` lists them) are allowed.
 An expression whose value or gradient is not finite (log(0), 1/(x-x)) is
 refused, naming the first operation that made a nan or an infinity.
 Anything else is refused with a one-line message and exit status 2; other
@@ -32,7 +32,8 @@ from ._files import write_atomically
 from ._options import integer, number, output_file, read_number
 from ._signals import EXIT_TERMINATED, Terminated, sigterm_as_interrupt
 
-FUNCTIONS = engine.FUNCTIONS  # the engine's functions of Values, by name
+# The engine's functions of Values by name, and the builtins' names for three of them.
+FUNCTIONS = {**engine.FUNCTIONS, 'abs': engine.absolute, 'max': engine.maximum, 'min': engine.minimum}
 
 _OPTIONS = ('slope', 'lo', 'hi')  # keyword arguments of leaky_relu and clamp
 
@@ -182,7 +183,8 @@ def _parser():
                     'write the drawing (-o) or a step-by-step HTML page (--steps).',
         epilog='example: python -m autograd draw "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg')
     draw.add_argument('expression', help='e.g. "tanh(x*w + b)"; allowed: numbers, the names '
-                                         'given, + - * / **, exp log tanh sigmoid relu')
+                                         f'given, + - * / ** and calls of {", ".join(sorted(FUNCTIONS))} '
+                                         f'(keywords: {", ".join(_OPTIONS)})')
     draw.add_argument('assignments', nargs='*', metavar='NAME=VALUE', help='an input, e.g. x=2')
     # Output paths and numbers are checked here, before any work (autograd._options).
     draw.add_argument('-o', '--output', type=output_file,
@@ -299,8 +301,8 @@ def _refuse_non_finite(root):
         for node in order:
             number = getattr(node, attribute)
             if not math.isfinite(number):
-                place = node.label or (node._rule.texts(node, lambda v: v.label or repr(v.data))[0]
-                                       if node._rule else repr(node.data))
+                place = node.label or (node.rule.texts(node, lambda v: v.label or repr(v.data))[0]
+                                       if node.rule else repr(node.data))
                 raise UsageError(f'the {what} of {place} is {number!r}: nothing to draw '
                                  f'(the engine gives IEEE results: nan out of a domain, inf at a pole)')
 

@@ -12,12 +12,12 @@ backward pass adds to a gradient is checked as it is added. The first nan or
 infinity raises `FloatingPointError` naming the operation, its operands, and
 the file and line of your code that made the node.
 
-Outside the block nothing of this runs: entering swaps the engine's node
-maker for a checking one and exiting swaps it back; `backward()` asks one
-global whether to watch. Operations under `no_grad` are not checked.
-The switch is process-wide (unlike `no_grad`), and
-while it is on every node made is remembered with its line, so graphs live
-until the block ends: it is a debugging tool, not a mode to train in.
+Outside the block nothing of this runs: entering sets the engine's anomaly
+watcher (`engine.set_anomaly_watcher`, its documented hook) and exiting
+removes it. Operations under `no_grad` are not checked. The switch is
+process-wide (unlike `no_grad`), and while it is on every node made is
+remembered with its line, so graphs live until the block ends: it is a
+debugging tool, not a mode to train in.
 """
 
 import linecache
@@ -31,7 +31,6 @@ from . import engine
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _lock = threading.Lock()
 _depth = 0
-_plain_node = engine._node
 _made_at = {}  # node -> (file, line) of the code that made it
 
 
@@ -43,8 +42,7 @@ class detect_anomaly:
         global _depth
         with _lock:
             if _depth == 0:
-                engine._node = _checked_node
-                engine._backward_watcher = _watched_backward
+                engine.set_anomaly_watcher(_Watcher())
             _depth += 1
         return self
 
@@ -53,8 +51,7 @@ class detect_anomaly:
         with _lock:
             _depth -= 1
             if _depth == 0:
-                engine._node = _plain_node
-                engine._backward_watcher = None
+                engine.set_anomaly_watcher(None)
                 _made_at.clear()
         return False
 
@@ -68,34 +65,33 @@ class detect_anomaly:
         return with_anomaly_detection
 
 
-def _checked_node(data, rule, a, b=None, const=None, more=()):
-    out = _plain_node(data, rule, a, b, const, more)
-    if out._rule is None:
-        # Made under no_grad, where the tools evaluate derivative formulas on
-        # floats (engine.local_derivatives): not checked, not remembered.
-        return out
-    site = _made_at[out] = _user_site()
-    if not math.isfinite(data):
-        expression, _ = rule.texts(out, _show_data)
-        raise FloatingPointError(f'{expression} gave {data!r} at {_where(site)}')
-    return out
+class _Watcher:
+    """What the engine tells `detect_anomaly` (see engine.set_anomaly_watcher)."""
 
+    @staticmethod
+    def node_made(out):
+        """Remember where `out` was made; raise if its value is nan or infinite."""
+        site = _made_at[out] = _user_site()
+        if not math.isfinite(out.data):
+            expression, _ = out.rule.texts(out, _show_data)
+            raise FloatingPointError(f'{expression} gave {out.data!r} at {_where(site)}')
 
-def _watched_backward(interior):
-    """`Value.backward()`'s loop, checking each contribution to a parent's grad."""
-    for node in reversed(interior):
-        parents = node._prev
-        before = [parent.grad for parent in parents]
-        node._rule.backward(node)
-        for position, (parent, old) in enumerate(zip(parents, before)):
-            if not math.isfinite(parent.grad) and math.isfinite(old):
-                expression, _ = node._rule.texts(node, _show_data)
-                local = engine.local_derivatives(node)[position]
-                raise FloatingPointError(
-                    f'backward of {expression} (= {node.data!r}): its contribution to the grad of '
-                    f'operand {position + 1} ({_show_data(parent)}) is {parent.grad - old!r}, '
-                    f'local derivative {local!r} times out.grad {node.grad!r}; '
-                    f'the node was made at {_where(_made_at.get(node))}')
+    @staticmethod
+    def backward(interior):
+        """`Value.backward()`'s loop, checking each contribution to a parent's grad."""
+        for node in reversed(interior):
+            parents = node.parents
+            before = [parent.grad for parent in parents]
+            node.rule.backward(node)
+            for position, (parent, old) in enumerate(zip(parents, before)):
+                if not math.isfinite(parent.grad) and math.isfinite(old):
+                    expression, _ = node.rule.texts(node, _show_data)
+                    local = engine.local_derivatives(node)[position]
+                    raise FloatingPointError(
+                        f'backward of {expression} (= {node.data!r}): its contribution to the grad of '
+                        f'operand {position + 1} ({_show_data(parent)}) is {parent.grad - old!r}, '
+                        f'local derivative {local!r} times out.grad {node.grad!r}; '
+                        f'the node was made at {_where(_made_at.get(node))}')
 
 
 def _show_data(value):

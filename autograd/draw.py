@@ -1,10 +1,10 @@
 """Drawing a graph: `draw_dot(root)` gives a `graphviz.Digraph`.
 
-A drawing is made in two steps. `_Scene` walks the graph once (with
+A drawing is made in two steps. `Scene` walks the graph once (with
 `topo_order`) and decides what will be drawn: a record node
 `{ label | data | grad }` per value, a small node per operation, one edge
-per entry of a node's `._prev` (so `a + a` shows two edges), the clusters of
-`groups`, and the boxes of `collapse=True`. `_Scene.digraph()` then turns
+per entry of a node's `.parents` (so `a + a` shows two edges), the clusters of
+`groups`, and the boxes of `collapse=True`. `Scene.digraph()` then turns
 that into a `graphviz.Digraph`. Node ids are positions in topological order
 (`v3` is the value at position 3, `op3` the operation that made it, `v3_0`,
 `v3_1`, ... the copies of v3 drawn next to its uses when it is used many
@@ -18,23 +18,15 @@ the stepper page). graphviz is imported only when a drawing is made, so
 `import autograd` stays fast and works without it.
 """
 
-import json
 import math
-import os
 import re
 
 from .engine import DIV, POW, Value
-from .graph import topo_order
+from .graph import topo_order, value_names
+from .web_files import palette
 
 
-def _read_palette():
-    # A plain file read, not importlib.resources: this runs on `import autograd`,
-    # and importlib.resources would add about 10 ms to it.
-    with open(os.path.join(os.path.dirname(__file__), 'web', 'palette.json'), encoding='utf-8') as file:
-        return json.load(file)
-
-
-PALETTE = _read_palette()
+PALETTE = palette()
 """The project's colours by role (autograd/web/palette.json)."""
 
 _MUTED = {'fontcolor': PALETTE['muted'], 'color': PALETTE['muted']}
@@ -57,7 +49,7 @@ STYLE = {
 }
 
 FRAME_STATES = {
-    # The hook for stepper frames (autograd/steps.py): a scene made with
+    # The hook for stepper frames (autograd/stepper.py): a scene made with
     # `states={value: state}` draws each value, its operation and the edges
     # into the 'current' operation with these attributes added. Drawing code
     # knows no more of steppers than this table and one rule: a
@@ -120,7 +112,8 @@ def draw_dot(root, rankdir='LR', show_grad=True, highlight=(), groups=None, coll
     has one), each operation its own small node, and every parent edge is
     drawn. `highlight` is a Value or an iterable of Values to outline. `groups` maps
     Values to a tuple of cluster names, outermost first (what
-    `model.trace(x)` returns): those nodes are drawn inside nested clusters.
+    `model.forward_with_groups(x)` returns): those nodes are drawn inside
+    nested clusters.
     `collapse=True` draws each innermost group as one box showing its output
     (the node of the group that no other node of the group uses).
     `color_grads=True` fills values by the sign of their gradient (blue +,
@@ -130,7 +123,7 @@ def draw_dot(root, rankdir='LR', show_grad=True, highlight=(), groups=None, coll
     Render with `.pipe(format='svg')` or `.render(...)`; in Jupyter the result
     displays itself.
     """
-    scene = _Scene(root, rankdir=rankdir, show_grad=show_grad, highlight=highlight, groups=groups,
+    scene = Scene(root, rankdir=rankdir, show_grad=show_grad, highlight=highlight, groups=groups,
                    collapse=collapse, color_grads=color_grads, max_nodes=max_nodes)
     return scene.digraph()
 
@@ -161,6 +154,12 @@ def _digraph_class():
                 except graphviz.ExecutableNotFound as error:
                     raise GraphvizNotFoundError() from error
 
+            def __repr__(self):
+                nodes = len(_NODE_STATEMENT.findall(self.source))
+                return (f"<a drawing of {nodes} Graphviz nodes: it shows itself in Jupyter; elsewhere "
+                        f".render('graph', format='svg') writes graph.svg, .pipe(format='svg') gives "
+                        f"the SVG bytes, .source the DOT text>")
+
         _Drawing = Drawing
     return _Drawing
 
@@ -168,7 +167,7 @@ def _digraph_class():
 _Drawing = None
 
 
-class _Scene:
+class Scene:
     """What a drawing shows, computed from the graph before any Graphviz call.
 
     `states`, `grads` and `names` are the hook for stepper frames: a state
@@ -189,7 +188,8 @@ class _Scene:
             raise TypeError(f'groups must be a dict mapping Values to tuples of names, '
                             f'got {type(groups).__name__}')
         if collapse and not groups:
-            raise ValueError('collapse=True needs groups= (for a model: output, groups = model.trace(x))')
+            raise ValueError('collapse=True needs groups= '
+                             '(for a model: output, groups = model.forward_with_groups(x))')
         self.rankdir = rankdir
         self.show_grad = show_grad
         self.highlight = {highlight} if isinstance(highlight, Value) else set(highlight)
@@ -211,7 +211,7 @@ class _Scene:
         self.copies, self.copy_of_edge = self._copies()
         self.use_count = {}
         for node in self.order:
-            for parent in node._prev:
+            for parent in node.parents:
                 self.use_count[parent] = self.use_count.get(parent, 0) + 1
         if self.copies:
             named = value_names(self.order)
@@ -219,14 +219,14 @@ class _Scene:
         count = self.count_nodes()
         if count > max_nodes:
             values = sum(1 for node in self.order if node not in self.boxes)
-            operations = sum(1 for node in self.order if node._prev and node not in self.boxes)
+            operations = sum(1 for node in self.order if node.parents and node not in self.boxes)
             boxes = len(set(self.boxes.values()))
             parts = f'{values} values, {operations} operations' + (f', {boxes} boxes' if boxes else '')
             raise TooManyNodesError(count, parts, max_nodes,
                 f'the graph has {count} nodes to draw ({parts}), more than max_nodes={max_nodes}. '
                 f'Draw a part: pass a sub-root (an intermediate Value) instead of the final one, '
-                f'pass groups=... (from model.trace(x)) with collapse=True to draw one box per '
-                f'neuron, or raise max_nodes (1,600 nodes draw in about a second, but are hard to read)'
+                f'pass groups=... (from model.forward_with_groups(x)) with collapse=True to draw one '
+                f'box per neuron, or raise max_nodes (1,600 nodes draw in about a second, but are hard to read)'
             )
 
     # -- what is drawn
@@ -249,13 +249,13 @@ class _Scene:
         uses = {}
         rank = {}  # longest path from a leaf: an operation one rank before its value
         for node in self.order:
-            rank[node] = 2 + max((rank[parent] for parent in node._prev), default=-2)
-            for slot, parent in enumerate(node._prev):
+            rank[node] = 2 + max((rank[parent] for parent in node.parents), default=-2)
+            for slot, parent in enumerate(node.parents):
                 uses.setdefault(parent, []).append((node, slot))
         copies, copy_of_edge = {}, {}
         for parent, edges in uses.items():
             # A leaf sits right before its first use (Graphviz puts it there too).
-            home = rank[parent] if parent._prev else min(rank[node] for node, _ in edges) - 2
+            home = rank[parent] if parent.parents else min(rank[node] for node, _ in edges) - 2
             many = len(edges) > REUSE_LIMIT
             for node, slot in edges:
                 if many or rank[node] - 1 - home > SPAN_LIMIT:
@@ -274,14 +274,14 @@ class _Scene:
         """Whether the value is drawn where it is made: always, but for a leaf
         whose every use has its own copy."""
         copied_everywhere = node in self.copies and len(self.copies[node]) == self.use_count[node]
-        return bool(node._prev) or not copied_everywhere
+        return bool(node.parents) or not copied_everywhere
 
     def count_nodes(self):
         drawn = set(self.boxes.values())
         for node in self.order:
             if node not in self.boxes:
                 drawn.add(node)  # the value
-                if node._prev:
+                if node.parents:
                     drawn.add((node,))  # its operation
         return len(drawn)
 
@@ -294,17 +294,17 @@ class _Scene:
     def edges(self):
         """(tail, head, attributes) for every parent edge and op -> value edge.
 
-        Without boxes every `._prev` entry gives its own edge. Between boxes,
+        Without boxes every `.parents` entry gives its own edge. Between boxes,
         parallel edges are merged into one labelled with their count.
         """
         edges = []
         for node in self.order:
-            if not node._prev:
+            if not node.parents:
                 continue
             operation = self.op_id(node)
-            sides = _SIDES.get(node._rule) if len(node._prev) == 2 else None
+            sides = _SIDES.get(node.rule) if len(node.parents) == 2 else None
             into_current = self.states.get(node) == 'current'
-            for slot, parent in enumerate(node._prev):
+            for slot, parent in enumerate(node.parents):
                 attributes = {}
                 if sides:
                     attributes['taillabel'] = sides[slot]
@@ -342,11 +342,11 @@ class _Scene:
         if self.states.get(node) == 'not_computed':
             data = 'data ?'
         else:
-            data = f'data {_number_for_drawing(node.data)}'
+            data = f'data {number_text(node.data)}'
         if not self.show_grad:
             return data, None
         grad = self.grad_of(node)
-        return data, ('grad ?' if grad is None else f'grad {_number_for_drawing(grad)}')
+        return data, ('grad ?' if grad is None else f'grad {number_text(grad)}')
 
     def value_attributes(self, node):
         name = node.label or self.names.get(node, '')
@@ -374,9 +374,9 @@ class _Scene:
         """One box per collapsed group: its name and its output's data and grad."""
         output = self.group_output(members)
         path = self.groups[members[0]]
-        fields = [_escape_record(_label_for_drawing(path[-1])), f'data {_number_for_drawing(output.data)}']
+        fields = [_escape_record(_label_for_drawing(path[-1])), f'data {number_text(output.data)}']
         if self.show_grad:
-            fields.append(f'grad {_number_for_drawing(self.grad_of(output) or 0.0)}')
+            fields.append(f'grad {number_text(self.grad_of(output) or 0.0)}')
         record = ' | '.join(fields)
         label = '{ ' + record + ' }' if self.rankdir in ('LR', 'RL') else record
         attributes = {'label': label, **STYLE['box']}
@@ -390,7 +390,7 @@ class _Scene:
     def group_output(members):
         """The member no other member uses (the last such one in topological order)."""
         member_set = set(members)
-        used = {parent for node in members for parent in node._prev if parent in member_set}
+        used = {parent for node in members for parent in node.parents if parent in member_set}
         outputs = [node for node in members if node not in used]
         return outputs[-1] if outputs else members[-1]
 
@@ -433,7 +433,7 @@ class _Scene:
                 placed.append((path, self.value_id(node), attributes))
             for copy_id, user in self.copies.get(node, ()):
                 placed.append((self.groups.get(user, ()), copy_id, attributes))
-            if node._prev:
+            if node.parents:
                 placed.append((path, self.op_id(node), self.op_attributes(node)))
         for box, members in members_of_box.items():
             # A box sits in the clusters that enclose its group, not in its own.
@@ -490,7 +490,7 @@ def _rgb(color):
     return tuple(int(color[k:k + 2], 16) for k in (1, 3, 5))
 
 
-def _number_for_drawing(x):
+def number_text(x):
     """Four decimals for everyday numbers, scientific notation for tiny or huge ones."""
     if not math.isfinite(x):
         return str(x)
@@ -498,27 +498,6 @@ def _number_for_drawing(x):
         return f'{x:.4f}'
     return f'{x:.3e}'
 
-
-def value_names(order):
-    """A name for every node of `order` (topological), for texts and drawings: its
-    label, else v0, v1, ... counting the unlabelled nodes. A label that is not a
-    plain name ('x1*w1') is put in parentheses, so that `(x1*w1).grad` reads as
-    one thing."""
-    names = {}
-    unlabelled = 0
-    for node in order:
-        label = node.label
-        if not label:
-            names[node] = f'v{unlabelled}'
-            unlabelled += 1
-        elif _PLAIN_NAME.fullmatch(label):
-            names[node] = label
-        else:
-            names[node] = f'({label})'
-    return names
-
-
-_PLAIN_NAME = re.compile(r'[^\W\d]\w*(\.\w+)*')
 
 LABEL_LIMIT = 80
 """Longer labels are cut (with '...') in drawings: Graphviz fails on labels of
@@ -543,74 +522,6 @@ def _escape_record(text):
 
 def _escape_plain(text):
     return text.replace('\\', '\\\\').replace('"', '\\"')
-
-
-def draw_frame(root, states, grads=None, names=None, **options):
-    """The hook for stepper frames (autograd/steps.py): `draw_dot(root, **options)`
-    with each Value of `states` drawn as its `FRAME_STATES` entry says, the grads
-    of `grads` (a dict; None shows '?') instead of `.grad` when given, and
-    `names` shown for unlabelled values."""
-    return _Scene(root, states=states, grads=grads, names=names, **options).digraph()
-
-
-class FrameLayout:
-    """One layout for all the frames of a stepper (the steps page paints it).
-
-    `frames` is a list of `(states, grads)` as `draw_frame` takes them. The
-    drawing (`digraph()`) is laid out once, with the plain look and, per value,
-    the widest grad text any frame shows, so every frame's numbers fit. Then
-    `paint(states, grads)` says what one frame changes: per value (in
-    topological order) its frame state, data text and grad text, and which
-    edges `FRAME_STATES` colours. `ids` gives, per value, the drawn ids of the
-    value (several when it is drawn next to each use) and of its operation.
-    """
-
-    def __init__(self, root, frames, names=None, **options):
-        self.scene = _Scene(root, names=names, **options)
-        self.order = self.scene.order
-        members = {}
-        for node in self.order:
-            if node in self.scene.boxes:
-                members.setdefault(self.scene.boxes[node], []).append(node)
-        # A box (collapse=True) shows its group's output: only that member paints it.
-        box_outputs = {_Scene.group_output(group): box for box, group in members.items()}
-        self.ids = []
-        for node in self.order:
-            if node in self.scene.boxes:
-                self.ids.append(([box_outputs[node]] if node in box_outputs else [], None))
-            else:
-                self.ids.append((self.scene.value_ids(node), self.scene.op_id(node) if node._prev else None))
-        widest = {}
-        for _, grads in frames:
-            for node, grad in (grads or {}).items():
-                if grad is not None:
-                    text = _number_for_drawing(grad)
-                    if len(text) > len(widest.get(node, ('', None))[0]):
-                        widest[node] = (text, grad)
-        if any(grads is not None for _, grads in frames):
-            self.scene.grads = {node: grad for node, (_, grad) in widest.items()}
-
-    def digraph(self):
-        return self.scene.digraph()
-
-    def paint(self, states, grads):
-        """[(state, data text, grad text)] per value, and the (parent position,
-        node position) of every edge into the 'current' operation that its
-        parent's state colours (FRAME_STATES[...]['edge_to_current'])."""
-        scene = self.scene
-        saved = scene.states, scene.grads
-        scene.states, scene.grads = states, grads if grads is not None else saved[1]
-        try:
-            looks = [(states.get(node), *scene.value_texts(node)) for node in self.order]
-        finally:
-            scene.states, scene.grads = saved
-        edges = []
-        for node, state in states.items():
-            if state == 'current':
-                for parent in node._prev:
-                    if 'edge_to_current' in FRAME_STATES.get(states.get(parent), {}):
-                        edges.append((scene.position[parent], scene.position[node]))
-        return looks, edges
 
 
 class DrawingError(RuntimeError):

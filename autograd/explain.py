@@ -37,7 +37,7 @@ class Path:
     """One path from `x` up to `root`.
 
     `nodes` runs from x to root. `operands[k]` is the position (0-based) in
-    `nodes[k + 1]._prev` through which the k-th edge enters, which tells the
+    `nodes[k + 1].parents` through which the k-th edge enters, which tells the
     two edges of `a + a` apart. `local_derivatives[k]` is that edge's local derivative
     d(nodes[k + 1])/d(nodes[k]) and `product` is their product:
     this path's share of the gradient.
@@ -155,7 +155,7 @@ def explain(root, x, max_paths=1000):
     # The uses of each node: (child, operand position), one per edge.
     uses = {node: [] for node in order}
     for node in order:
-        for position, parent in enumerate(node._prev):
+        for position, parent in enumerate(node.parents):
             uses[parent].append((node, position))
     if x not in uses:
         return Explanation(root, x, [])
@@ -214,14 +214,14 @@ def _name(node):
     """A node as the table shows it: its label, else its operation."""
     if node.label:
         return node.label
-    if node._rule is not None:
+    if node.rule is not None:
         return node._op
     return f'leaf {node.data:g}'
 
 
 def _needs_operand_mark(path, k):
     child = path.nodes[k + 1]
-    return child._prev.count(path.nodes[k]) > 1
+    return child.parents.count(path.nodes[k]) > 1
 
 
 def _describe_path(path):

@@ -75,17 +75,17 @@ def grad(output, inputs, create_graph=False):
     # every contribution would otherwise become new nodes.
     depends_on_input = set(inputs)
     for node in order:
-        for parent in node._prev:
+        for parent in node.parents:
             if parent in depends_on_input:
                 depends_on_input.add(node)
                 break
 
     grads = {output: 1.0}
     for node in reversed(order):
-        if node._rule is None or node not in depends_on_input or node not in grads:
+        if node.rule is None or node not in depends_on_input or node not in grads:
             continue
         out_grad = grads[node]
-        for parent, local in zip(node._prev, local_derivatives(node, as_values=create_graph)):
+        for parent, local in zip(node.parents, local_derivatives(node, as_values=create_graph)):
             if parent not in depends_on_input:
                 continue
             if create_graph:
@@ -210,16 +210,18 @@ def _push_tangents(order, seed):
     for node in order:
         if node in tangent:
             continue
-        if node._rule is None:
+        if node.rule is None:
             tangent[node] = 0.0
             continue
-        parent_tangents = [tangent[parent] for parent in node._prev]
+        parent_tangents = [tangent[parent] for parent in node.parents]
         if not any(parent_tangents):
             # Nothing moves this node: skip its local derivatives (this is
             # what makes a jacobian column cheap where f ignores that input).
             tangent[node] = 0.0
             continue
-        tangent[node] = sum(local * t for local, t in zip(local_derivatives(node), parent_tangents))
+        # A parent that does not move adds nothing, even where its local
+        # derivative is infinite (d/dy x**y at x = 0): no 0 * inf = nan.
+        tangent[node] = sum(local * t for local, t in zip(local_derivatives(node), parent_tangents) if t)
     return tangent
 
 

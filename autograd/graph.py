@@ -1,57 +1,15 @@
 """Walking a computation graph.
 
-A graph is given by its root: every `Value` lists its parents in `._prev`
-(none for a leaf). `ancestors` and the drawings read `._prev`; `topo_order`,
-which runs inside every `backward()`, reads the slots behind it directly.
+A graph is given by its root: every `Value` lists its `parents` (none for a
+leaf). `topo_order` lives in engine.py, next to the node: it runs inside
+every `backward()` and reads the node's slots; it is importable from here.
 """
 
 import contextlib
 import gc
+import re
 
-
-def topo_order(root, leaves=True):
-    """Every node that `root` depends on, each after all of its parents.
-
-    The sort is a depth-first search driven by an explicit stack of parent
-    iterators instead of recursion, so a chain of a million operations needs
-    no more Python stack than a chain of three. With `leaves=False` the
-    nodes without parents are left out (the backward pass has nothing to do
-    for them).
-    """
-    if root._a is None:
-        return [root] if leaves else []
-    order = []
-    seen = {root}
-    # `path` is the chain of nodes being explored, from the root down to the
-    # current node; `parents` iterates over the current node's parents not
-    # yet visited, and `pending` keeps the same, suspended, for the nodes
-    # above it on the path. Plain lists and a local variable, not a stack of
-    # (node, iterator) pairs: this loop runs once per node, and a pair per
-    # node is one more allocation and one more lookup.
-    path = [root]
-    pending = []
-    parents = iter(root._prev)
-    while True:
-        for parent in parents:
-            if parent._a is not None:  # an interior node
-                if parent not in seen:
-                    seen.add(parent)
-                    path.append(parent)
-                    pending.append(parents)
-                    # `parent._prev`, written out: this line runs once per node.
-                    b = parent._b
-                    parents = iter((parent._a,) if b is None else parent._more or (parent._a, b))
-                    break  # explore this parent's parents first
-            # A leaf is asked about its parents first, so that with leaves=False
-            # the many edges into weights and inputs never touch the set.
-            elif leaves and parent not in seen:
-                seen.add(parent)
-                order.append(parent)
-        else:
-            order.append(path.pop())  # all its parents are in `order` now
-            if not pending:
-                return order
-            parents = pending.pop()
+from .engine import topo_order  # noqa: F401 (a walk of the graph, kept beside the node)
 
 
 def ancestors(root, stop=()):
@@ -73,9 +31,8 @@ def ancestors(root, stop=()):
             continue
         seen.add(node)
         found.append(node)
-        stack.extend(node._prev)
+        stack.extend(node.parents)
     return found
-
 
 
 @contextlib.contextmanager
@@ -95,3 +52,25 @@ def cyclic_gc_paused():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def value_names(order):
+    """A name for every node of `order` (topological), for texts and drawings: its
+    label, else v0, v1, ... counting the unlabelled nodes. A label that is not a
+    plain name ('x1*w1') is put in parentheses, so that `(x1*w1).grad` reads as
+    one thing."""
+    names = {}
+    unlabelled = 0
+    for node in order:
+        label = node.label
+        if not label:
+            names[node] = f'v{unlabelled}'
+            unlabelled += 1
+        elif _PLAIN_NAME.fullmatch(label):
+            names[node] = label
+        else:
+            names[node] = f'({label})'
+    return names
+
+
+_PLAIN_NAME = re.compile(r'[^\W\d]\w*(\.\w+)*')

@@ -17,7 +17,7 @@ import os
 import sys
 import threading
 
-from . import engine
+from . import custom, engine, floats, grad_mode, rule
 from .engine import Value
 from .graph import topo_order
 from .replay import _gather
@@ -46,8 +46,8 @@ class Watch:
     (`Guards`). A number read from `.data` enters the graph as a constant
     that no replay can update, so it is refused with the line that read it.
     The engine's own reads (computing a node's value) do not count; a
-    Value's `detach()` and an operation under `no_grad()` do: each makes a
-    leaf holding a number read from `.data`.
+    Value's `detach()`, `float(v)`, `round(v, n)` and an operation under
+    `no_grad()` do: each gives a number read from `.data` (or a leaf holding one).
     """
 
     def __init__(self):
@@ -100,34 +100,40 @@ _read_slot = _DATA.__get__
 _watches = {}  # thread id -> the watches entered on it, innermost last
 _watch_lock = threading.Lock()
 _ENGINE = vars(engine)
-_DETACH = Value.detach.__code__
+_MODE = vars(grad_mode)  # 'unusual': threads inside no_grad (plus one under detect_anomaly)
+# The engine's methods that hand `.data` to the user: a read through them is the user's.
+_DETACH, _FLOAT, _ROUND = Value.detach.__code__, Value.__float__.__code__, Value.__round__.__code__
 
 
-def _read_data(node, getframe=sys._getframe, engine_globals=_ENGINE, detach=_DETACH, read=_read_slot):
+def _read_data(node, getframe=sys._getframe, engine_globals=_ENGINE, mode=_MODE, detach=_DETACH,
+               as_float=_FLOAT, as_round=_ROUND, read=_read_slot):
     """`node.data` while some thread traces. The engine's own reads, nearly
     all of them, return at once (the defaults spare global lookups: this runs
     for every read of every thread while any thread traces)."""
     caller = getframe(1)
-    if (caller.f_globals is engine_globals and caller.f_code is not detach
-            and not engine_globals['_threads_without_grad']):
+    if (caller.f_globals is engine_globals and not mode['unusual'] and caller.f_code is not detach
+            and caller.f_code is not as_float and caller.f_code is not as_round):
         return read(node)
     return _note_read(node, caller)
 
 
 def _note_read(node, caller):
-    """A read from outside the engine (or by `detach`, or by an operation under
-    `no_grad()`, whose result is a leaf holding a number computed from the
-    data): noted on the innermost watch of this thread, if it traces."""
+    """A read from outside the engine (or by `detach`, `float(v)`, `round(v)`, or
+    by an operation under `no_grad()`, whose result is a leaf holding a number
+    computed from the data): noted on the innermost watch of this thread, if it traces."""
     watches = _watches.get(threading.get_ident())
     if watches is not None and (caller.f_globals.get('__name__') not in ENGINE_MODULES
-                                or caller.f_code is _DETACH or not engine.is_grad_enabled()):
+                                or caller.f_code in _USER_READS or not engine.is_grad_enabled()):
         watches[-1].data_reads.append(_where(caller))
     return _read_slot(node)
 
 
 # The modules whose reads of `.data` compute nodes' values (the engine's own):
-# where the operations live. (The first is also checked at once, by identity.)
-ENGINE_MODULES = frozenset({engine.__name__})
+# where the operations, their rules, the float helpers and primitive() live.
+# (engine.py is also checked at once, by identity.) A module split out of the
+# engine that reads `.data` belongs here, or every trace that reaches it fails.
+ENGINE_MODULES = frozenset(module.__name__ for module in (engine, rule, floats, grad_mode, custom))
+_USER_READS = (_DETACH, _FLOAT, _ROUND)
 
 
 # While any thread traces, `Value.data` is this property over the slot: the

@@ -15,7 +15,7 @@ import operator
 from functools import reduce
 from operator import add, mul
 
-from . import engine
+from . import engine, floats
 from .engine import Value
 
 
@@ -495,10 +495,10 @@ _BUILT_IN = frozenset(engine.RULES)
 # Where a rule's forward is a Python function that is the C one except where
 # the C one raises, the C one is tried first on the whole batch.
 _FAST_FORWARD = {
-    engine.DIV: operator.truediv,  # engine._divide(x, y) is x / y for y != 0
+    engine.DIV: operator.truediv,  # floats.divide(x, y) is x / y for y != 0
     engine.DIV_CONST: operator.truediv,
-    engine.EXP: math.exp,  # engine._exp is math.exp but where it overflows
-    engine.LOG: math.log,  # engine._log is math.log for x > 0 and nan, where it does not raise
+    engine.EXP: math.exp,  # floats.exp is math.exp but where it overflows
+    engine.LOG: math.log,  # floats.log is math.log for x > 0 and nan, where it does not raise
 }
 
 
@@ -513,11 +513,11 @@ def _edges(data, grads, lo, count, batch, outs, gs, columns):
 
 
 def _divide_all(xs, ys):
-    """[engine._divide(x, y) for ...]: float division in C unless a divisor is 0."""
+    """[floats.divide(x, y) for ...]: float division in C unless a divisor is 0."""
     try:
         return list(map(operator.truediv, xs, ys))
     except ZeroDivisionError:
-        return list(map(engine._divide, xs, ys))
+        return list(map(floats.divide, xs, ys))
 
 
 # The backward of the common rules on whole columns: (outs, gs, *operands) ->
@@ -527,33 +527,32 @@ def _divide_all(xs, ys):
 # -0.0, the one number that adding changes nothing: x + -0.0 == x, also for 0.0.
 # `b.grad -= y` adds -y: IEEE subtraction is addition of the negation.
 
-def _relu_edges(outs, gs, a):  # engine._relu_backward
+def _relu_edges(outs, gs, a):  # engine.RELU.backward
     return [g if out > 0.0 else -0.0 for out, g in zip(outs, gs)],
 
 
-def _tanh_edges(outs, gs, a):  # engine._tanh_backward
+def _tanh_edges(outs, gs, a):  # engine.TANH.backward
     return [(1.0 - t * t) * g for t, g in zip(outs, gs)],
 
 
-def _div_edges(outs, gs, a, b):  # engine._div_backward
-    pieces = _divide_all(gs, b)
-    return pieces, [-(out * g) for out, g in zip(outs, pieces)]
+def _div_edges(outs, gs, a, b):  # engine.DIV.backward
+    return _divide_all(gs, b), [-(q * g) for q, g in zip(_divide_all(outs, b), gs)]
 
 
-def _div_const_edges(outs, gs, a, c):  # engine._div_const_backward
+def _div_const_edges(outs, gs, a, c):  # engine.DIV_CONST.backward
     return _divide_all(gs, c),
 
 
-def _log_edges(outs, gs, a):  # engine._log_backward
+def _log_edges(outs, gs, a):  # engine.LOG.backward
     return _divide_all(gs, a),
 
 
-def _pow_const_edges(outs, gs, a, c):  # engine._pow_const_backward
-    return [engine._power_derivative_float(x, e) * g for x, e, g in zip(a, c, gs)],
+def _pow_const_edges(outs, gs, a, c):  # engine.POW_CONST.backward
+    return [floats.power_slope(x, e) * g for x, e, g in zip(a, c, gs)],
 
 
-def _select_edges(larger, values, outs, gs, *operands):  # engine._select_backward
-    chosen = [engine._chosen(row, larger) for row in zip(*operands)]
+def _select_edges(larger, values, outs, gs, *operands):  # engine.MAX.backward, MIN.backward
+    chosen = [floats.chosen(row, larger) for row in zip(*operands)]
     return [[g if c == k else -0.0 for c, g in zip(chosen, gs)]
             for k, is_value in enumerate(values) if is_value]
 
@@ -590,7 +589,7 @@ def _stand_ins(data, grads, copies, lo, count, outs, gs, columns):
 
 
 def _parameter_float(leaf):
-    number = engine._as_number(leaf.data)
+    number = floats.as_float(leaf.data)
     if number is None:
         name = leaf.label or repr(leaf)
         raise TypeError(f'trace: parameter {name} has data {leaf.data!r}; '

@@ -5,19 +5,15 @@
 words and numbers how the node's gradient flows into its parents (one
 `GradUpdate` per parent edge: parent.grad += local derivative * out.grad).
 `forward_steps(root)` yields a `ForwardStep` per node in topological order.
-Every step can be drawn (`step.draw()`); `frames(root, direction)` lists the
-frames a stepper shows (autograd/stepper.py puts them behind a slider).
-
-Nothing here imports graphviz: drawings go through autograd/draw.py, which
-imports it when a drawing is made.
+Every step can be drawn (`step.draw()`, through autograd/stepper.py's frames,
+imported only then); this module holds no drawing code. autograd/stepper.py
+puts the steps behind a slider.
 """
 
-import functools
 import math
 
-from .draw import draw_frame, value_names
 from .engine import Value, begin_backward, local_derivatives
-from .graph import topo_order
+from .graph import topo_order, value_names
 
 
 class GradUpdate:
@@ -52,7 +48,7 @@ class BackwardStep:
     `node` is the Value being processed, `name` what the texts call it,
     `grad` the gradient d(root)/d(node) it pushes (final by now: all its
     children came before it), `updates` one `GradUpdate` per parent edge, in
-    the order of `node._prev`. `index` counts from 0; `total` is the number of
+    the order of `node.parents`. `index` counts from 0; `total` is the number of
     steps. `draw()` shows the graph as it is right after this step.
     """
 
@@ -123,19 +119,19 @@ class _BackwardWalk:
             grad = node.grad  # final: every child of node has had its step
             updates = self._updates(node)
             self.history.append(updates)
-            expression = node._rule.texts(node, self.names.__getitem__)[0]
+            expression = node.rule.texts(node, self.names.__getitem__)[0]
             yield BackwardStep(index, total, node, self.names[node], grad, updates, expression, self)
 
     def _updates(self, node):
         """Apply node's rule (exactly what backward() does) and describe it per parent."""
         names = self.names
-        parents = node._prev
+        parents = node.parents
         out_grad = node.grad
         local = local_derivatives(node)
         before = {parent: parent.grad for parent in parents}
-        node._rule.backward(node)
+        node.rule.backward(node)
         after = {parent: parent.grad for parent in parents}
-        texts = node._rule.texts(node, lambda value: f'{names[value]}.data')[1]
+        texts = node.rule.texts(node, lambda value: f'{names[value]}.data')[1]
         updates = []
         running = dict(before)
         for slot, parent in enumerate(parents):
@@ -168,7 +164,7 @@ class _BackwardWalk:
         grads[self.root] = self.start_grads[self.root]
         remaining = {}
         for node in self.interior:
-            for parent in node._prev:
+            for parent in node.parents:
                 remaining[parent] = remaining.get(parent, 0) + 1
         states = {node: 'pending' for node in self.order}
         states[self.root] = None
@@ -185,6 +181,8 @@ class _BackwardWalk:
         return grads, states
 
     def draw(self, index, **options):
+        from .stepper import draw_frame  # graphviz is a heavy import: only when drawing
+
         grads, states = self.state_after(index)
         return draw_frame(self.root, states, grads=grads, names=self.names, **options)
 
@@ -221,6 +219,8 @@ class ForwardStep:
         states = {node: 'not_computed' for node in self._order[self.index + 1:]}
         states[self.node] = 'current'
         options.setdefault('show_grad', False)
+        from .stepper import draw_frame  # graphviz is a heavy import: only when drawing
+
         return draw_frame(self._root, states, names=self._names, **options)
 
     def __repr__(self):
@@ -236,79 +236,11 @@ def forward_steps(root):
     names = value_names(order)
     for index, node in enumerate(order):
         name = names[node]
-        if not node._prev:
+        if not node.parents:
             text = f'{name} = {_short(node.data)} (an input: a leaf)'
         else:
-            expression = node._rule.texts(node, names.__getitem__)[0]
-            numbers = node._rule.texts(node, lambda value: _short(value.data))[0]
+            expression = node.rule.texts(node, names.__getitem__)[0]
+            numbers = node.rule.texts(node, lambda value: _short(value.data))[0]
             text = f'{name} = {expression} = {numbers} = {_short(node.data)}'
         yield ForwardStep(index, len(order), node, name, f'step {index + 1} of {len(order)}: {text}',
                           root, order, names)
-
-
-# --------------------------------------------------------------------------
-# Frames: what a stepper shows
-
-
-def frame_states(root, direction='backward'):
-    """What each frame of a stepper shows, as data: `(names, frames)` with
-    `names` the names of the texts (and of unlabelled values in the drawings),
-    and one `(text, states, grads)` per frame: the frame states of
-    draw.FRAME_STATES per Value and, backward, the grad shown per Value (None
-    shows '?'; forward frames show no grads: grads is None). `frames()` draws
-    exactly these; the steps page lays the graph out once and paints them.
-    """
-    _check_frames_arguments(root, direction)
-    if direction == 'forward':
-        order = topo_order(root)
-        records = []
-        for step in forward_steps(root):
-            states = {node: 'not_computed' for node in order[step.index + 1:]}
-            states[step.node] = 'current'
-            records.append((step.text, states, None))
-        return value_names(order), records
-    walk, steps = _walked(root)
-    records = []
-    for index, text in [(-1, walk.start_text())] + [(step.index, step.text) for step in steps]:
-        grads, states = walk.state_after(index)
-        records.append((text, states, grads))
-    return walk.names, records
-
-
-def _check_frames_arguments(root, direction):
-    if direction not in ('backward', 'forward'):
-        raise ValueError(f"direction must be 'backward' or 'forward', got {direction!r}")
-    if not isinstance(root, Value):
-        raise TypeError(f'a stepper needs a Value as root, got {type(root).__name__}')
-
-
-def _walked(root):
-    """A finished _BackwardWalk from zero grads and its steps; the graph's grads
-    are put back as they were."""
-    walk = _BackwardWalk(root)
-    saved = {node: node.grad for node in walk.order}
-    try:
-        for node in walk.order:
-            node.grad = 0.0
-        steps = list(walk.steps())
-    finally:
-        for node, grad in saved.items():
-            node.grad = grad
-    return walk, steps
-
-
-def frames(root, direction='backward'):
-    """The frames of a stepper, as (text, draw) pairs; `draw(**options)` gives
-    the frame's drawing. Backward: a start frame, then one per `BackwardStep`;
-    forward: one per `ForwardStep`.
-
-    The backward frames start from zero grads, leaves included (a leaf's grad
-    left over from an earlier backward() would show up doubled), and the
-    graph's grads are put back as they were afterwards: looking changes nothing.
-    """
-    _check_frames_arguments(root, direction)
-    if direction == 'forward':
-        return [(step.text, step.draw) for step in forward_steps(root)]
-    walk, steps = _walked(root)
-    start = (walk.start_text(), functools.partial(walk.draw, -1))
-    return [start] + [(step.text, step.draw) for step in steps]

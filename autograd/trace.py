@@ -47,7 +47,8 @@ refreshed, so that outputs a caller kept from the traced call (as `nn.fit`
 keeps its model's outputs) show the new values. Two exceptions, both for
 speed: the products and partial sums inside a sum (a dot product's
 `w_i * x_i` and running totals) are added up without being stored, so
-their `.data` stays that of the traced call; and interior nodes' `.grad` is
+their `.data` stays that of the traced call (unless `trace(fn, keep=...)`
+names them: a linear output that mse adds to is such a partial sum); and interior nodes' `.grad` is
 not written (it stays 0.0): the gradients live in the program's list.
 
 Why batches, measured on microgpt's training step (4,192 parameters,
@@ -103,17 +104,22 @@ from .guards import MOST_BRANCHES, Guards, ReplayError, Watch, graph_difference,
 from .replay import Replay, _parameter_float
 
 
-def trace(fn, *args):
+def trace(fn, *args, keep=None):
     """Record the graph `fn(*args)` builds as a `Program` (see the module docstring).
 
     `args` are numbers, or lists and tuples of them, nested as deep as you
     like. `fn` gets them as leaf Values labelled by position (`xs[3][1]`)
     and must return a scalar `Value`. Nothing is differentiated yet: call
     the program to get the output's value and the gradients.
+
+    `keep`: a function, called right after each traced call of `fn`, that
+    returns the Values (ancestors of the output) whose `.data` every replay
+    must refresh, even a partial sum a replay would otherwise not store
+    (as `nn.fit` keeps its model's outputs to count the right answers).
     """
     if not callable(fn):
         raise TypeError(f'trace: fn must be a function, got {type(fn).__name__}')
-    program = Program(fn)
+    program = Program(fn, keep)
     program._recording_for(args)
     return program
 
@@ -138,8 +144,9 @@ class Program:
     parameters' shared `.grad`, as `backward()` calls from several threads would.
     """
 
-    def __init__(self, fn):
+    def __init__(self, fn, keep=None):
         self.fn = fn
+        self.keep = keep  # see `trace`
         self._recordings = {}  # shape -> its recordings, the most recently used first
         self._last = None
         self._lock = threading.RLock()
@@ -218,7 +225,7 @@ class Program:
         """A new recording for `args`, first among its shape's; the least recently
         used of that shape's is dropped past `MOST_BRANCHES`."""
         with cyclic_gc_paused():
-            recording = Recording(self.fn, args)
+            recording = Recording(self.fn, args, self.keep)
         recordings = self._recordings.setdefault(shape, [])
         recordings.insert(0, recording)
         del recordings[MOST_BRANCHES:]
@@ -230,7 +237,7 @@ class Recording:
     """One shape's program: the recorded nodes in topological order (for the
     listing and the guard), and the batches that replay them (`autograd.replay.Replay`)."""
 
-    def __init__(self, fn, args):
+    def __init__(self, fn, args, keep=None):
         self.names = _argument_names(fn, len(args))
         self.inputs = []
         leaves = _as_leaves(args, self.names, self.inputs)
@@ -249,7 +256,8 @@ class Recording:
         self._replay = None
         if root.rule is not None:
             extra = outside(order, compared)
-            self._replay = Replay(order, self.inputs, self.parameters, compared, extra)
+            kept = [*compared, *(keep() if keep is not None else ())]
+            self._replay = Replay(order, self.inputs, self.parameters, kept, extra)
         self.guards = Guards(watch.comparisons, self._slots(compared)) if compared else None
 
     def _slots(self, compared):

@@ -250,22 +250,31 @@ class _ReplayedStep:
         self.outputs = None
 
         def step_loss():
-            outputs = [model(x) for x in X]
-            if self.outputs is None:
-                # The traced call's outputs belong to the program, which
-                # refreshes their .data on every replay.
-                self.outputs = outputs
-            return _regularised(loss_fn(outputs, targets), parameters, l2)
+            self._built = [model(x) for x in X]
+            return _regularised(loss_fn(self._built, targets), parameters, l2)
 
         self.step_loss = step_loss
 
     def __call__(self, optimizer):
         if self.program is None:
-            self.program = trace(self.step_loss)
+            self.program = trace(self.step_loss, keep=self._keep)
         optimizer.zero_grad()
         loss_data = self.program()
         optimizer.step()
         return loss_data, [predicted_class(output) for output in self.outputs]
+
+    def _keep(self):
+        """The outputs of the call the program has just recorded, flat, for it to keep.
+
+        They belong to the program, which refreshes their .data on every
+        replay once told to keep them: a linear output that a loss adds to
+        (mse's out - target) is otherwise a partial sum, never stored, and
+        the accuracy counted from it would stay that of the first step.
+        (The program's other calls of step_loss, its checks, build graphs of
+        their own: only a recording's outputs are kept.)"""
+        self.outputs = self._built
+        return [value for output in self.outputs
+                for value in (output if isinstance(output, list) else [output])]
 
 
 def _regularised(loss, parameters, l2):

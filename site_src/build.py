@@ -150,10 +150,10 @@ def palette_css():
     """palette.json as CSS custom properties for the stepper (the stepper's own function)."""
     sys.path.insert(0, ROOT)
     try:
-        from autograd.stepper import _palette_css
+        from autograd.stepper import palette_css
     finally:
         sys.path.remove(ROOT)
-    return _palette_css() + '\n'
+    return palette_css() + '\n'
 
 
 def licences(destination):
@@ -211,7 +211,8 @@ def build(out):
         shutil.copy(os.path.join(NODE_MODULES, VIZ_FILE), os.path.join(staging, 'vendor', 'viz.js'))
         front = os.path.join(staging, 'front')
         os.makedirs(front)
-        for name in ('playground.css', 'network.css', 'network.js'):  # network.js: playground.js imports it
+        # playground.js imports ./network.js (the network view); both styles are linked.
+        for name in ('playground.css', 'network.js', 'network.css'):
             shutil.copy(os.path.join(PLAYGROUND_WEB, name), front)
         # The front end is two files made one script, as nn.playground.pages.front_end() does.
         scripts = []

@@ -114,9 +114,8 @@ MAX_NODES = 400  # as `python -m autograd draw --max-nodes`
 def draw(request_json):
     """{"expression": text, "values": "x=2 w=-3 ..."} -> {"ok", "error"} or the drawings."""
     from autograd.__main__ import UsageError, _refuse_non_finite, evaluate, parse_assignments
-    from autograd.draw import FrameLayout, TooManyNodesError, draw_dot
-    from autograd.stepper import _page_data
-    from autograd.steps import frame_states
+    from autograd.draw import TooManyNodesError, draw_dot
+    from autograd.stepper import page_source
 
     request = json.loads(request_json)
     try:
@@ -127,10 +126,8 @@ def draw(request_json):
         root.backward()
         _refuse_non_finite(root)
         graph = draw_dot(root, max_nodes=MAX_NODES).source
-        names, records = frame_states(root, 'backward')
-        layout = FrameLayout(root, [(states, grads) for _, states, grads in records], names=names,
-                             max_nodes=MAX_NODES)
-        steps = {'dot': layout.digraph().source, 'data': _page_data(layout, records, start=True)}
+        digraph, data = page_source(root, 'backward', max_nodes=MAX_NODES)
+        steps = {'dot': digraph.source, 'data': data}
     except UsageError as error:
         return _dumps({'ok': False, 'error': str(error)})
     except TooManyNodesError as error:
@@ -143,7 +140,7 @@ def draw(request_json):
 def _leaves(root):
     from autograd.graph import topo_order
 
-    return [node for node in topo_order(root) if not node._prev and node.label]
+    return [node for node in topo_order(root) if not node.parents and node.label]
 
 
 # -- the console

@@ -609,3 +609,31 @@ def test_relu_gradient_at_the_kink_is_zero():
     x.relu().backward()
     assert x.grad == 0.0
     assert Value(-3.0).relu().data == 0.0
+
+
+def test_float_and_round_read_a_values_data():
+    v = Value(2.567, label='v')
+    assert float(v) == 2.567 and type(float(v)) is float
+    assert round(v, 2) == 2.57 and round(Value(2.5)) == 2 and round(Value(-3.7)) == -4
+    assert f'{float(v):.1f}' == '2.6'
+
+
+@pytest.mark.parametrize('result', [1j, None, '1.5', [1.0], (1.0,)], ids=repr)
+def test_a_primitive_whose_forward_returns_no_real_number_is_an_error_naming_it(result):
+    bad = autograd.primitive('bad', lambda x: result, lambda out, x: (1.0,))
+    with pytest.raises(TypeError, match="primitive 'bad': forward returned"):
+        bad(Value(1.0))
+    with pytest.raises(TypeError, match="primitive 'bad'"):
+        bad(1.0)
+
+
+@pytest.mark.parametrize('local', [1j, None, 'one', [1.0]], ids=repr)
+def test_a_primitive_whose_partials_are_no_real_numbers_is_an_error_naming_it(local):
+    bad = autograd.primitive('bad', lambda x, y: x * y, lambda out, x, y: (local, x))
+    a, b = Value(2.0), Value(3.0)
+    out = bad(a, b)
+    with pytest.raises(TypeError, match=r"primitive 'bad': partials returned .* as dbad/dx, not a real number"):
+        out.backward()
+    assert a.grad == 0.0  # nothing silently wrong was added
+    with pytest.raises(ValueError, match='3 local derivatives for 2 operands'):
+        autograd.primitive('long', lambda x, y: x * y, lambda out, x, y: (1.0, 2.0, 3.0))(a, b).backward()

@@ -124,6 +124,8 @@ CASES = [
     Case('leaky_relu(x, 0.25)', lambda x: x.leaky_relu(0.25), lambda x: sympy_leaky_relu(x, sympy.Rational(1, 4)),
          (off_zero,), True),
     Case('softplus(x)', lambda x: x.softplus(), sympy_softplus, (anywhere,), True),
+    Case('atan(x)', lambda x: x.atan(), sympy.atan, (anywhere,), True),
+    Case('atan2(y, x)', lambda y, x: y.atan2(x), sympy.atan2, (off_zero, off_zero), True),  # off the cut y = 0
     Case('maximum(x, y)', lambda x, y: maximum(x, y), sympy_max, (grid_a, grid_b), True),
     Case('minimum(x, y)', lambda x, y: minimum(x, y), sympy_min, (grid_a, grid_b), True),
     Case('maximum(x, 0.5, y)', lambda x, y: maximum(x, 0.5, y), lambda x, y: sympy_max(x, sympy.Rational(1, 2), y),

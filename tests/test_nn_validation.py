@@ -52,7 +52,7 @@ def test_held_out_scoring_leaves_the_replayed_training_alone(monkeypatch):
 
     traces = []
     trace = nn.train.trace
-    monkeypatch.setattr(nn.train, 'trace', lambda fn: traces.append(fn) or trace(fn))
+    monkeypatch.setattr(nn.train, 'trace', lambda fn, **options: traces.append(fn) or trace(fn, **options))
     X, y = nn.datasets.moons(n=40, noise=0.1, seed=1)
     (X_train, y_train), test = nn.hold_out(X, y, 0.25, seed=1)
     runs = []

@@ -248,3 +248,23 @@ def test_the_saved_page_plays_back_offline(browser, tmp_path):
     until(browser, lambda: step_shown(browser) == 15 and button(browser, 'Play'))
     assert browser.find_elements(By.CSS_SELECTOR, '.pg-node')  # the graph is drawn
     assert console_errors(browser) == []
+
+
+def test_a_run_that_diverges_is_paused_and_says_so_on_the_page(browser):
+    """Training that blows up (SGD at learning rate 10 on mse) stops by itself: the
+    page shows why and the step it stopped at; nothing is left training."""
+    server = make_server(Playground(optimizer='sgd', lr=10, loss='mse'), port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        open_page(browser, server)
+        button(browser, 'Play').click()
+        message = by_class(browser, 'pg-message')
+        until(browser, lambda: message.is_displayed())
+        assert 'training diverged at step 3' in message.text and 'lower the learning rate' in message.text
+        until(browser, lambda: step_shown(browser) == 3)
+        assert not server.session.running and server.session.playground.steps == 3
+        assert console_errors(browser) == []
+    finally:
+        server.session.pause()
+        server.shutdown()
+        server.server_close()

@@ -10,6 +10,7 @@ number and expected to come back wrong with the hint that names it.
 import json
 import math
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -206,6 +207,7 @@ def test_stepper_in_predict_mode_shows_the_grading_page(monkeypatch):
 
     shown = []
     monkeypatch.setattr(IPython.display, 'display', shown.append)
+    monkeypatch.setattr(sys.modules['autograd.stepper'], '_in_notebook', lambda: True)  # as in a Jupyter kernel
     stepper(tanh_graph(), predict=True)  # ipywidgets is installed: still the page, which grades
     assert isinstance(shown[-1], IPython.display.HTML)
     assert 'predict' in page_data(shown[-1].data) and 'BackpropPredict' in shown[-1].data

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from autograd import Value, backward_steps, save_steps_html, stepper
+from autograd import Value, backward_steps, draw_dot, save_steps_html, stepper
 from autograd.graph import topo_order
 from autograd.stepper import _stepper_widget
 from drawings import neuron, page_data, page_frame
@@ -84,6 +84,7 @@ def test_stepper_displays_a_widget_or_falls_back_to_html(monkeypatch):
 
     shown = []
     monkeypatch.setattr(IPython.display, 'display', shown.append)
+    monkeypatch.setattr(sys.modules['autograd.stepper'], '_in_notebook', lambda: True)  # as in a Jupyter kernel
     o, _ = neuron()
     stepper(o)
     import ipywidgets
@@ -172,3 +173,22 @@ def test_a_collapsed_page_paints_each_box_with_its_groups_output(tmp_path):
     last = page_frame(page, len(data['frames']) - 1)
     [box_of_output] = [box for box in boxes if last[box][1] == f'data {output.data:.4f}']
     assert last[box_of_output][2] == f'grad {2 * (output.data - 1.0):.4f}'
+
+
+def test_outside_jupyter_a_stepper_says_to_save_the_page_instead(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, 'display', shown.append)
+    o, _ = neuron()
+    result = stepper(o)
+    assert shown == [] and 'save_steps_html' in repr(result) and len(repr(result)) < 150
+    with pytest.raises(ValueError, match='direction'):
+        stepper(o, direction='sideways')
+
+
+def test_a_drawing_s_repr_says_how_to_see_it():
+    o, _ = neuron()
+    text = repr(draw_dot(o))
+    assert '.render(' in text and ".pipe(format='svg')" in text and 'Jupyter' in text
+    assert 'object at 0x' not in text

@@ -97,6 +97,8 @@ RULE_CASES = {
                    ['(1 if v0.data > 0 else 0.1) * out.grad']),
     'SOFTPLUS': (lambda x, y: autograd.softplus(x), lambda x, y: math.log1p(math.exp(x)),
                  ['sigmoid(x.data) * out.grad']),
+    'ATAN': (lambda x, y: autograd.atan(x), lambda x, y: math.atan(x), ['(1 / (1 + x.data**2)) * out.grad']),
+    'ATAN2': (lambda x, y: autograd.atan2(x, y), math.atan2, ['(y.data / (x.data**2 + y.data**2)) * out.grad', '(-x.data / (x.data**2 + y.data**2)) * out.grad']),
     'MAX': (lambda x, y: autograd.maximum(x, y), max,
             ['(x.data is the max) * out.grad', '(y.data is the max) * out.grad']),
     'MIN': (lambda x, y: autograd.minimum(x, y), min,

@@ -223,6 +223,39 @@ def test_every_way_of_taking_a_number_out_of_the_graph_is_refused(read):
     assert_no_watch_left()
 
 
+def test_float_and_round_of_a_value_are_the_users_reads_though_the_engine_makes_them():
+    # Value.__float__ and __round__ live in engine.py, whose own reads do not count;
+    # through them fn takes a number out of the graph all the same.
+    def times_its_float(x):
+        return x * float(x)
+
+    def plus_its_rounded(x):
+        return x + round(x, 1)
+
+    for fn, text in ((times_its_float, 'x * float(x)'), (plus_its_rounded, 'x + round(x, 1)')):
+        with pytest.raises(ReplayError, match='reads .data') as caught:
+            trace(fn, 2.25)
+        assert line_of(fn, text) in str(caught.value)
+        assert_no_watch_left()
+    with pytest.raises(ReplayError, match=r'fn reads \.data at .*test_trace_guards\.py:\d+'):
+        trace(lambda x: x * float(x), 2.0)
+
+
+def test_the_engines_own_modules_reading_data_are_not_the_users_reads():
+    # sin has no hand-written backward: rule.py's backward_from_partials reads
+    # the data, as engine.py's fast backward of * does; neither is fn's read.
+    from autograd import guards
+
+    def fn(x):
+        y = x.sin() * x
+        y.backward()
+        return y
+
+    assert trace(fn, 0.7)(0.9) == eager(lambda x: x.sin() * x, [], 0.9)[0]
+    assert {'autograd.engine', 'autograd.rule', 'autograd.custom', 'autograd.floats'} <= guards.ENGINE_MODULES
+    assert_no_watch_left()
+
+
 def test_a_read_swallowed_by_fn_is_refused_all_the_same():
     def fn(x):
         try:

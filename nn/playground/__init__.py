@@ -46,11 +46,12 @@ against a fixed list of names, types and ranges (`check_settings`).
 
 from .server import LOOPBACK, MAX_REQUEST_BYTES, make_server, serve
 from .session import ACTIONS, L2, MAX_FRAMES, PUBLISH_RATE, Playground, Session
-from .settings import (ACTIVATIONS, DEFAULTS, MAX_L2, MAX_LAYERS, MAX_LR, MAX_NEURONS, MAX_NOISE, MAX_POINTS,
-                       MAX_TEST_FRACTION, Settings, SettingsError, check_settings, choices)
+from .settings import (ACTIVATIONS, DEFAULTS, MAX_L2, MAX_LAYERS, MAX_LR, MAX_NEURONS, MAX_NOISE, MAX_PARAMETERS,
+                       MAX_POINTS, MAX_STEP_COST, MAX_TEST_FRACTION, Settings, SettingsError, check_settings, choices)
 from .view import GRID, MAX_CURVE_POINTS
 
 __all__ = ['Playground', 'Session', 'Settings', 'SettingsError', 'check_settings', 'choices', 'DEFAULTS',
            'make_server', 'serve', 'ACTIONS', 'ACTIVATIONS', 'GRID', 'L2', 'LOOPBACK', 'MAX_CURVE_POINTS',
-           'MAX_FRAMES', 'MAX_L2', 'MAX_LAYERS', 'MAX_TEST_FRACTION', 'MAX_LR', 'MAX_NEURONS', 'MAX_NOISE', 'MAX_POINTS',
+           'MAX_FRAMES', 'MAX_L2', 'MAX_LAYERS', 'MAX_TEST_FRACTION', 'MAX_LR', 'MAX_NEURONS', 'MAX_NOISE',
+           'MAX_PARAMETERS', 'MAX_POINTS', 'MAX_STEP_COST',
            'MAX_REQUEST_BYTES', 'PUBLISH_RATE']

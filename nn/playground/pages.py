@@ -14,12 +14,15 @@ recording its frames.
 import json
 import re
 
+from autograd import web_files
+
 from ..network_web import inline_into  # network view
 from .settings import choices
 
 
 def web_file(name, package='nn'):
-    """The text of <package>/web/<name> (package data, installed with the package)."""
+    """The text of <package>/web/<name> (package data, installed with the package);
+    autograd's own files (the palette) are read by autograd.web_files."""
     from importlib.resources import files  # about 10 ms: only when a page or a widget is made
 
     return files(package).joinpath('web', name).read_text(encoding='utf-8')
@@ -37,8 +40,7 @@ def front_end():
 
 def palette():
     """The project's colours by role (autograd/web/palette.json), its notes left out."""
-    colours = json.loads(web_file('palette.json', package='autograd'))
-    return {name: value for name, value in colours.items() if not name.startswith('_')}
+    return web_files.palette()  # the one reader of autograd's web files
 
 
 def boot(mode, **more):

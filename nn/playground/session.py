@@ -13,7 +13,6 @@ page sends and publish what it returns; neither reads a file or a socket
 here.
 """
 
-import math
 import random
 import threading
 import time
@@ -85,7 +84,7 @@ class Playground:
             self.steps = 0
             self.history = History()
             self.layer_stats = []
-            self._replayed = None  # (the traced step, the data and L2 weight it was traced with)
+            self._replayed = None  # (the traced step, what it was traced for)
             # network view: the point of largest loss until the learner picks one
             self.selected = largest_loss_point(self.model, self.X, self._targets, self._loss_fn)
             self.picked, self.network_focus = False, None
@@ -103,8 +102,10 @@ class Playground:
     def step(self, k=1):
         """Train `k` steps; return the loss of the last one (None for k=0).
 
-        A step whose loss is not finite stops the loop and sets `message`
-        (the weights it produced are kept, so the page can show them).
+        A step after which the run has diverged (`view.divergence`: a loss
+        not finite or past view.DIVERGED_LOSS, a weight not finite) stops the
+        loop and sets `message` (the weights it produced are kept, so the
+        page can show them).
         """
         if isinstance(k, bool) or not isinstance(k, int) or k < 0:
             raise ValueError(f'k must be a number of steps >= 0, got {k!r}')
@@ -114,10 +115,10 @@ class Playground:
                 loss = self._train_step()
                 if self.steps % self._stride == 0:
                     self._record()
-                diverged = not math.isfinite(loss)
+                diverged = view.divergence(loss, self.model.parameters())
                 if diverged:
-                    self.message = (f'training diverged at step {self.steps} (the loss became '
-                                    f'{loss}); lower the learning rate and press Reset')
+                    self.message = (f'training diverged at step {self.steps} ({diverged}); '
+                                    f'lower the learning rate and press Reset')
                     self._state_cache = None
             self._notify()
             if diverged:
@@ -362,12 +363,13 @@ class Playground:
                                              self._loss_fn, self.model.parameters(), s.l2, self.optimizer)
                 self.layer_stats = [view.layer_stats(f'layers.{depth}', rows, s.activation)
                                     for depth, rows in enumerate(kept.rows)]
+            # The weights have changed: the counter and the history say so before anything else.
+            self.steps += 1
+            self.history.loss.append(loss)
+            self.history.accuracy.append(sum(p == self.y[i] for p, i in zip(predicted, batch)) / len(batch))
+            self.history.lr.append(self.optimizer.lr)
+            self._state_cache = None
             del kept  # the last references to the step's graph
-        self.steps += 1
-        self.history.loss.append(loss)
-        self.history.accuracy.append(sum(p == self.y[i] for p, i in zip(predicted, batch)) / len(batch))
-        self.history.lr.append(self.optimizer.lr)
-        self._state_cache = None
         return loss
 
     def _replay_step(self):
@@ -379,15 +381,14 @@ class Playground:
         weights this step started from only if a state asks for them: one
         eager pass per state shown, not one per step.
         """
-        # The points, targets and L2 weight are constants of the recording:
-        # traced again when one changed (a point added or dragged, l2 set).
-        data = ([list(point) for point in self.X], list(self._targets), self.settings.l2)
+        l2 = self.settings.l2
+        # Traced again if the points (added or removed by hand) or the L2 strength changed.
+        data = ([list(point) for point in self.X], list(self._targets), l2)
         if self._replayed is None or self._replayed[1] != data:
-            step = _ReplayedStep(self.model, self.X, self._targets, self._loss_fn, self.model.parameters(),
-                                 self.settings.l2)
+            step = _ReplayedStep(self.model, self.X, self._targets, self._loss_fn, self.model.parameters(), l2)
             self._replayed = (step, data)
         parameters = self.model.parameters()
-        self._stats_weights = [p.data for p in parameters]
+        self._stats_weights = ([p.data for p in parameters], l2)
         self.layer_stats = None  # made when asked for, see the property
         return self._replayed[0](self.optimizer)
 
@@ -396,14 +397,14 @@ class Playground:
         """The hidden layers' statistics (view.LayerStats) of the last step's batch."""
         with self._lock:
             if self._layer_stats is None:
-                self._layer_stats = self._stats_at(self._stats_weights)
+                self._layer_stats = self._stats_at(*self._stats_weights)
             return self._layer_stats
 
     @layer_stats.setter
     def layer_stats(self, stats):
         self._layer_stats = stats
 
-    def _stats_at(self, weights):
+    def _stats_at(self, weights, l2):
         """The last replayed step's forward and backward again, eagerly, at the
         weights it started from, for its hidden layers' outputs and their
         gradients; the weights and their grads are then put back."""
@@ -415,9 +416,7 @@ class Playground:
             kept = _KeepHidden(self.model)
             with cyclic_gc_paused():
                 outputs = [kept(point) for point in self.X]
-                loss = self._loss_fn(outputs, self._targets)
-                if self.settings.l2:  # as train_step's loss
-                    loss = loss + _losses.l2_penalty(parameters, self.settings.l2)
+                loss = self._loss_fn(outputs, self._targets) + _losses.l2_penalty(parameters, l2)
                 loss.backward()
                 return [view.layer_stats(f'layers.{depth}', rows, self.settings.activation)
                         for depth, rows in enumerate(kept.rows)]
@@ -510,6 +509,8 @@ class Session:
     def play(self):
         if self._running.is_set():
             return
+        if self._thread is not None:  # stopped by itself (diverged): let it finish its last announce
+            self._thread.join()
         self.playground.message = None
         self.playground._state_cache = None
         self._running.set()
@@ -517,12 +518,14 @@ class Session:
         self._thread.start()
 
     def pause(self):
-        """Stop training; returns once the step under way has finished."""
+        """Stop training; returns once the step under way has finished, however long
+        it takes (settings.MAX_STEP_COST keeps it short), so that a Play after
+        it never starts a second thread training the same model."""
         self._running.clear()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=10)
-        self._thread = None
+            thread.join()
+            self._thread = None
 
     def _dispatch(self, command):
         if not isinstance(command, dict) or command.get('action') not in ACTIONS:
@@ -583,10 +586,18 @@ class Session:
 
     def _train(self):
         playground = self.playground
-        while self._running.is_set():
-            playground.step()  # which announces the new state
-            if playground.message:  # diverged: stop and say so
-                self._running.clear()
+        try:
+            while self._running.is_set():
+                playground.step()  # which announces the new state
+                if playground.message:  # diverged: stop and say so
+                    break
+        except Exception as error:  # a bug of ours: paused and said on the page, never a dead thread
+            with playground._lock:
+                playground.message = (f'training stopped at step {playground.steps}: internal error '
+                                      f'({type(error).__name__}: {str(error)[:200]})')
+                playground._state_cache = None
+        finally:
+            self._running.clear()
         self._announce()  # the last step, also if it came too soon after the one before
 
     def _announce(self):

@@ -21,6 +21,12 @@ from .. import optim as _optim
 MAX_NEURONS = 64
 MAX_LAYERS = 4
 MAX_POINTS = 500
+# A step's time grows as (points per step) x (parameters): about 6 us each on
+# the project's 2-core machine when busy, 2-3 us idle (benchmarks/playground.py).
+# The state a page is sent grows with the parameters alone (the parameter
+# table, the graph of every operation): 0.2 s and 1.5 MB of JSON at 2,500.
+MAX_STEP_COST = 100_000
+MAX_PARAMETERS = 2_500
 MAX_LR = 10.0
 MAX_NOISE = 2.0
 MAX_L2 = 1.0
@@ -124,7 +130,29 @@ def check_settings(changes, current=None):
             raise SettingsError(f"loss {settings['loss']!r} is for two classes, but "
                                 f"{settings['dataset']} has {classes}; use cross_entropy or mse")
         settings['loss'] = 'cross_entropy'
+    _check_cost(settings, classes)
     return Settings(**settings)
+
+
+def parameter_count(hidden, outputs):
+    """The weights and biases of MLP(2, [*hidden, outputs])."""
+    sizes = [2, *hidden, outputs]
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
+
+
+def _check_cost(settings, classes):
+    """Refuse a network or a batch that would make a step slow (MAX_PARAMETERS,
+    MAX_STEP_COST), naming the limit and what to lower."""
+    parameters = parameter_count(settings['hidden'], _losses.num_outputs(settings['loss'], classes))
+    if parameters > MAX_PARAMETERS:
+        raise SettingsError(f"hidden layers {','.join(map(str, settings['hidden']))} make "
+                            f'{parameters:,} parameters; at most {MAX_PARAMETERS:,} keep the '
+                            f'page responsive: use fewer or smaller layers')
+    points = settings['batch_size'] or settings['n']
+    if points * parameters > MAX_STEP_COST:
+        raise SettingsError(f'{points} points per step x {parameters:,} parameters = '
+                            f'{points * parameters:,}; at most {MAX_STEP_COST:,} keep a step under '
+                            f'a second: use fewer points, a smaller batch size or a smaller network')
 
 
 def classes_of(dataset):

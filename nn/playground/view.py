@@ -16,6 +16,9 @@ from autograd.engine import RELU, SIGMOID, TANH, Value
 from autograd.graph import cyclic_gc_paused, topo_order
 
 GRID = 60               # the decision boundary is a GRID x GRID image
+# A loss past this has diverged: the datasets' losses start near 1, and only
+# weights of about 1e13 and more (an L2 term of 1e-4 * w**2) reach it.
+DIVERGED_LOSS = 1e30
 MAX_CURVE_POINTS = 400  # the loss and accuracy curves a state carries
 
 # Node boxes and gaps of the graph layout, in the page's pixels.
@@ -223,6 +226,17 @@ def layer_stats(name, rows, activation):
                       label, [u for u, bad in enumerate(flagged) if bad])
 
 
+def divergence(loss, parameters):
+    """Why the run has diverged (a phrase for a message), or None if it has not:
+    a loss that is not finite or above DIVERGED_LOSS, or a weight that is not finite."""
+    if not math.isfinite(loss) or loss > DIVERGED_LOSS:
+        return f'the loss became {loss:.3g}'
+    for p in parameters:
+        if not math.isfinite(p.data):
+            return f'a weight became {p.data}'
+    return None
+
+
 def parameter_table(optimizer, names):
     """Columns name, value, grad, and the optimizer's m and v (Adam's moments,
     SGD's velocity as m; None where it keeps none)."""
@@ -242,10 +256,13 @@ def _mean(xs):
 
 
 def _std(xs):
+    """The population standard deviation in IEEE arithmetic, as the engine's:
+    inf past the float range, nan from a nan or an infinity among `xs`, never
+    an exception (`d * d` overflows to inf where Python's `d ** 2` raises)."""
     if not xs:
         return 0.0
     mu = _mean(xs)
-    return math.sqrt(sum((x - mu) ** 2 for x in xs) / len(xs))
+    return math.sqrt(sum((x - mu) * (x - mu) for x in xs) / len(xs))
 
 
 # --------------------------------------------------------------------------
