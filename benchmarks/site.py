@@ -39,6 +39,7 @@ PAGES = {
                                                     'front/stepper-palette.css',
                                                     'python/graphviz-0.21-py3-none-any.whl']),
     'playground.html': (None, PYTHON + ['playground_site.js', 'front/playground.js', 'front/playground.css',
+                                        'front/network.js', 'front/network.css',
                                         'front/palette.json']),
 }
 

@@ -251,8 +251,8 @@ def heatmaps(model, extent, grid=GRID):
     y_high)), rows from the bottom, encoded by `encode_heatmap`.
 
     numpy's matrix form if numpy is installed (one product per layer for
-    every cell), else the engine under `no_grad`; both give the same numbers
-    up to rounding (measured in benchmarks/: numpy is far faster).
+    every cell), else plain floats (nn.playground.view.layer_outputs_floats:
+    the engine's own numbers); both give the same numbers up to rounding.
     """
     columns = _grid_outputs(model, extent, grid)
     return [[encode_heatmap(column) for column in layer] for layer in columns]
@@ -274,7 +274,10 @@ def _grid_outputs(model, extent, grid, use_numpy=None):
         except ImportError:
             if use_numpy:
                 raise
-    return _grid_outputs_no_grad(model, points)
+    # Without numpy (in the browser), plain floats: the engine's own numbers, far faster than no_grad.
+    from .playground.view import layer_outputs_floats
+
+    return layer_outputs_floats(model, [x for x, _ in points[:grid]], [y for _, y in points[::grid]])
 
 
 def _grid_outputs_numpy(model, points):
@@ -295,19 +298,6 @@ def _grid_outputs_numpy(model, points):
             elif layer.activation == 'sigmoid':
                 h = 1.0 / (1.0 + np.exp(-h))
             found.append(h.T.tolist())
-    return found
-
-
-def _grid_outputs_no_grad(model, points):
-    """The same outputs through the engine, building no graph."""
-    found = [[[] for _ in layer.neurons] for layer in model.layers]
-    with no_grad():
-        for point in points:
-            h = list(point)
-            for depth, layer in enumerate(model.layers):
-                h = layer._forward(h)
-                for column, value in zip(found[depth], h):
-                    column.append(value.data)
     return found
 
 

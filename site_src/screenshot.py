@@ -5,7 +5,7 @@
 Serves site/ (build it first: ./lab site) on 127.0.0.1, opens the playground
 in headless Chromium at 1280x800 (nothing else reachable), presses Play
 until the page shows --steps steps or more, pauses, selects --point (by
-default the point of largest loss: its graph shows non-zero grads) and saves the window as PNG
+default the point of largest loss: its network shows non-zero grads) and saves the window as PNG
 (atomically).
 """
 
@@ -69,7 +69,8 @@ def main(argv=None):
         if args.point is None:  # a point the network still gets wrong shows non-zero grads
             args.point = worst_point(step())
         driver.find_element('css selector', f'circle[data-index="{args.point}"]').click()
-        wait(lambda: f"point {args.point}'s" in driver.find_element('css selector', '.pg-graph-title').text)
+        # The page opens on the network view, which names the point it shows.
+        wait(lambda: f'point {args.point} (' in driver.find_element('css selector', 'main').text)
         time.sleep(0.5)
         write_atomically(args.out, driver.get_screenshot_as_png())
         print(f'wrote {args.out} at step {step()}')

@@ -14,7 +14,7 @@ import pytest
 
 from autograd.engine import no_grad
 from nn.optim import OPTIMIZERS
-from nn.playground import L2, Playground
+from nn.playground import Playground
 from nn.playground import session as session_module
 from nn.playground import view
 from nn.train import train_step
@@ -23,7 +23,7 @@ from nn.train import train_step
 def eager_step(pg, model, optimizer):
     """One eager step of `model` on the playground's data: (loss, the hidden layers' statistics)."""
     kept = session_module._KeepHidden(model)
-    loss, _ = train_step(kept, pg.X, pg._targets, pg._loss_fn, model.parameters(), L2, optimizer)
+    loss, _ = train_step(kept, pg.X, pg._targets, pg._loss_fn, model.parameters(), pg.settings.l2, optimizer)
     stats = [asdict(view.layer_stats(f'layers.{depth}', rows, pg.settings.activation))
              for depth, rows in enumerate(kept.rows)]
     return loss, stats
@@ -89,3 +89,16 @@ def test_float_scores_are_the_engines_own_numbers(activation, hidden, dataset):
                 out = pg.model([x, y])
                 expected.append([o.data for o in out] if isinstance(out, list) else [out.data])
     assert view.scores_floats(pg.model, xs, ys) == expected
+
+
+def test_the_replay_follows_points_added_and_the_l2_weight_set_by_hand():
+    pg = Playground(hidden=(4,))
+    model = copy.deepcopy(pg.model)
+    optimizer = OPTIMIZERS['adam'](model.parameters(), lr=0.05)
+    assert pg.step() == eager_step(pg, model, optimizer)[0]
+    pg.add_point(0.5, 0.25, 1)
+    loss, stats = eager_step(pg, model, optimizer)
+    assert pg.step() == loss and pg.state()['layers'] == stats
+    pg.configure(l2=0.01)  # a constant of the recording
+    loss, stats = eager_step(pg, model, optimizer)
+    assert pg.settings.l2 == 0.01 and pg.step() == loss and pg.state()['layers'] == stats

@@ -138,7 +138,14 @@ def scores_floats(model, xs, ys):
     calling the model under no_grad, which builds a Value per operation.
     The cost is in the generated comprehension (see `_weighted_sums`).
     """
-    columns = [[x for _ in ys for x in xs], [y for y in ys for _ in xs]]  # rows from the bottom
+    return [list(row) for row in zip(*layer_outputs_floats(model, xs, ys)[-1])]
+
+
+def layer_outputs_floats(model, xs, ys):
+    """Per layer, per neuron, its outputs on every cell of the grid xs x ys
+    (rows from the bottom), computed as `scores_floats` says."""
+    columns = [[x for _ in ys for x in xs], [y for y in ys for _ in xs]]
+    layers = []
     for layer in model.layers:
         weighted_sums = _weighted_sums(len(columns))
         activation = _ACTIVATION_FORWARD[layer.activation]
@@ -146,8 +153,8 @@ def scores_floats(model, xs, ys):
         for neuron in layer.neurons:
             column = weighted_sums(columns, neuron.b.data, *[w.data for w in neuron.w])
             outputs.append(column if activation is None else list(map(activation, column)))
-        columns = outputs
-    return [list(row) for row in zip(*columns)]
+        layers.append(columns := outputs)
+    return layers
 
 
 _ACTIVATION_FORWARD = {'relu': RELU.forward, 'tanh': TANH.forward, 'sigmoid': SIGMOID.forward, 'linear': None}
