@@ -18,7 +18,7 @@ NAME is one of (default: all of them):
                README's tanh neuron after a right answer and a wrong one,
                its hint shown
   site         site_playground.png: the site's playground under Pyodide
-               after 40 or more steps; needs site/ (./lab site), and is
+               after 40 steps, its point of largest loss shown; needs site/ (./lab site), and is
                skipped with a message without it
 
 Every page opens in headless Chromium at 1280x800, the system's chromium
@@ -195,7 +195,7 @@ def shoot_predict(out_dir):
 
 
 def shoot_site(out_dir, steps=40):
-    """The built site's playground: Play until `steps` steps or more, Pause, select the worst point."""
+    """The built site's playground after `steps` clicks on Step, its worst point selected."""
     site = os.path.join(ROOT, 'site')
     if not os.path.isdir(site):
         print(f'skipped site_playground.png: {site} is not built (./lab site builds it)')
@@ -223,10 +223,11 @@ def shoot_site(out_dir, steps=40):
     try:
         driver.get(server.url + 'playground.html')
         wait(lambda: step() == 0)
-        driver.find_element('xpath', '//button[normalize-space()="Play"]').click()
-        wait(lambda: step() >= steps)
-        driver.find_element('xpath', '//button[normalize-space()="Pause"]').click()
-        wait(lambda: driver.find_element('css selector', '.pg-play').text == 'Play')
+        # Step by step, not Play: Play runs on past `steps` before Pause lands, to where
+        # every point is right and the graph shows only zero grads.
+        for count in range(1, steps + 1):
+            driver.find_element('xpath', '//button[normalize-space()="Step"]').click()
+            wait(lambda: step() == count)  # noqa: B023 (called at once, in this iteration)
         # The same run in CPython (up to the last bits of Pyodide's maths library) names the worst point.
         playground = Playground()
         playground.step(step())
