@@ -88,8 +88,8 @@ def live_rate(seconds, browser):
     driver = None
     try:
         if browser:
-            sys.path.insert(0, str(Path(__file__).resolve().parent.parent / 'docs'))
-            from screenshot import chromium
+            sys.path.insert(0, str(Path(__file__).resolve().parent.parent / 'scripts'))
+            from screenshots import chromium
             from selenium.webdriver.common.by import By
 
             driver = chromium()
