@@ -15,14 +15,14 @@ import pytest
 from autograd.engine import no_grad
 from nn.optim import OPTIMIZERS
 from nn.playground import Playground
-from nn.playground import session as session_module
+from nn.playground.hidden import KeepHidden
 from nn.playground import view
 from nn.train import train_step
 
 
 def eager_step(pg, model, optimizer):
     """One eager step of `model` on the playground's data: (loss, the hidden layers' statistics)."""
-    kept = session_module._KeepHidden(model)
+    kept = KeepHidden(model)
     loss, _ = train_step(kept, pg.X, pg._targets, pg._loss_fn, model.parameters(), pg.settings.l2, optimizer)
     stats = [asdict(view.layer_stats(f'layers.{depth}', rows, pg.settings.activation))
              for depth, rows in enumerate(kept.rows)]

@@ -25,6 +25,7 @@ from ..module import MLP
 from ..network import check_focus, largest_loss_point, selected_view  # network view
 from ..train import History, _loss_and_targets, _ReplayedStep, evaluate, train_step
 from . import touch, view
+from .hidden import KeepHidden, hidden_layer_stats
 from .settings import DATA_SETTINGS, DEFAULTS, RESETTING, SettingsError, check_settings
 
 L2 = DEFAULTS['l2']     # the default weight of the L2 penalty, as `python -m nn train`
@@ -354,7 +355,7 @@ class Playground:
         batch = (list(everything) if s.batch_size is None
                  else self._rng.sample(everything, min(s.batch_size, len(everything))))
         self._score_test()  # at the weights this step's own loss is measured at, as nn.fit
-        kept = _KeepHidden(self.model)
+        kept = KeepHidden(self.model)
         with cyclic_gc_paused():  # as nn.fit: graphs are freed by reference counting
             if s.batch_size is None:  # the same graph every step: replayed (see _replay_step)
                 loss, predicted = self._replay_step()
@@ -397,32 +398,13 @@ class Playground:
         """The hidden layers' statistics (view.LayerStats) of the last step's batch."""
         with self._lock:
             if self._layer_stats is None:
-                self._layer_stats = self._stats_at(*self._stats_weights)
+                self._layer_stats = hidden_layer_stats(self.model, self.X, self._targets, self._loss_fn,
+                                                       self.settings.activation, *self._stats_weights)
             return self._layer_stats
 
     @layer_stats.setter
     def layer_stats(self, stats):
         self._layer_stats = stats
-
-    def _stats_at(self, weights, l2):
-        """The last replayed step's forward and backward again, eagerly, at the
-        weights it started from, for its hidden layers' outputs and their
-        gradients; the weights and their grads are then put back."""
-        parameters = self.model.parameters()
-        saved = [(p.data, p.grad) for p in parameters]
-        try:
-            for p, weight in zip(parameters, weights):
-                p.data, p.grad = weight, 0.0
-            kept = _KeepHidden(self.model)
-            with cyclic_gc_paused():
-                outputs = [kept(point) for point in self.X]
-                loss = self._loss_fn(outputs, self._targets) + _losses.l2_penalty(parameters, l2)
-                loss.backward()
-                return [view.layer_stats(f'layers.{depth}', rows, self.settings.activation)
-                        for depth, rows in enumerate(kept.rows)]
-        finally:
-            for p, (data, grad) in zip(parameters, saved):
-                p.data, p.grad = data, grad
 
     def _notify(self):
         for observer in list(self._observers):
@@ -437,21 +419,6 @@ class Playground:
         if len(self._frames) > MAX_FRAMES:
             self._frames = self._frames[::2]
             self._stride *= 2
-
-
-class _KeepHidden:
-    """The model as `train_step` calls it on each point, keeping every hidden
-    layer's outputs (`rows[depth]`: one list of Values per point)."""
-
-    def __init__(self, model):
-        self.model = model
-        self.rows = [[] for _ in model.layers[:-1]]
-
-    def __call__(self, point):
-        output, hidden = self.model.forward_with_hidden(point)
-        for rows, outputs in zip(self.rows, hidden):
-            rows.append(outputs)
-        return output
 
 
 # --------------------------------------------------------------------------

@@ -537,12 +537,7 @@ class Events {
   }
 
   get(name) { return this.values[name]; }
-
-  set(name, value) {
-    this.values[name] = value;
-    this.emit(`change:${name}`, value);
-  }
-
+  set(name, value) { this.values[name] = value; this.emit(`change:${name}`, value); }
   save_changes() {}
 
   on(event, callback) {
@@ -584,14 +579,10 @@ class RecordingModel extends Events {
         else this.show(this.values.frame + 1);
       }, 150);
       this.show(this.values.frame);
-    } else if (action === 'pause') {
+    } else if (['pause', 'step', 'reset'].includes(action)) {
       clearInterval(this.timer);
       this.timer = null;
-      this.show(this.values.frame);
-    } else if (action === 'step' || action === 'reset') {
-      clearInterval(this.timer);
-      this.timer = null;
-      this.show(action === 'step' ? this.values.frame + 1 : 0);
+      this.show({ pause: this.values.frame, step: this.values.frame + 1, reset: 0 }[action]);
     }
     this.emit('msg:custom', { type: 'reply', ok: true });
   }
