@@ -281,24 +281,10 @@ def _grid_outputs(model, extent, grid, use_numpy=None):
 
 
 def _grid_outputs_numpy(model, points):
-    """Every layer as h = sigma(h W^T + b), all cells at once."""
-    import numpy as np
+    """Every layer's outputs on the grid, from the matrix form: a list per neuron."""
+    from .playground.view import layer_outputs_numpy
 
-    h = np.asarray(points, dtype=float)
-    found = []
-    with np.errstate(over='ignore', invalid='ignore'):
-        for layer in model.layers:
-            weights = np.array([[w.data for w in neuron.w] for neuron in layer.neurons])
-            biases = np.array([neuron.b.data for neuron in layer.neurons])
-            h = h @ weights.T + biases
-            if layer.activation == 'relu':
-                h = np.maximum(h, 0.0)
-            elif layer.activation == 'tanh':
-                h = np.tanh(h)
-            elif layer.activation == 'sigmoid':
-                h = 1.0 / (1.0 + np.exp(-h))
-            found.append(h.T.tolist())
-    return found
+    return [h.T.tolist() for h in layer_outputs_numpy(model, points)]
 
 
 def encode_heatmap(values):

@@ -109,12 +109,13 @@ def boundary(model, extent, size=GRID):
     return {'size': size, 'x': [x_low, x_high], 'y': [y_low, y_high], 'cells': ''.join(cells)}
 
 
-def scores_numpy(model, xs, ys):
-    """Every layer as h = activation(h W^T + b), for all grid cells at once."""
+def layer_outputs_numpy(model, points):
+    """Every layer's outputs at all `points` at once, layer by layer
+    h = activation(h W^T + b): one array (points x neurons) per layer."""
     import numpy as np
 
-    gx, gy = np.meshgrid(np.asarray(xs), np.asarray(ys))  # row j is ys[j]: rows from the bottom
-    h = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    h = np.asarray(points, dtype=float)
+    found = []
     with np.errstate(over='ignore', invalid='ignore'):
         for layer in model.layers:
             weights = np.array([[w.data for w in neuron.w] for neuron in layer.neurons])
@@ -126,7 +127,16 @@ def scores_numpy(model, xs, ys):
                 h = np.tanh(h)
             elif layer.activation == 'sigmoid':
                 h = 1.0 / (1.0 + np.exp(-h))
-    return h.tolist()
+            found.append(h)
+    return found
+
+
+def scores_numpy(model, xs, ys):
+    """The output layer at every grid cell (row j is ys[j]: rows from the bottom)."""
+    import numpy as np
+
+    gx, gy = np.meshgrid(np.asarray(xs), np.asarray(ys))
+    return layer_outputs_numpy(model, np.stack([gx.ravel(), gy.ravel()], axis=1))[-1].tolist()
 
 
 def scores_floats(model, xs, ys):
