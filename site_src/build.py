@@ -156,6 +156,18 @@ def palette_css():
     return palette_css() + '\n'
 
 
+def menu_choices():
+    """What the playground's menus offer, as nn.playground sends it to a page
+    (nn.playground.settings.choices): the page builds its menus before the
+    worker's Python is up, so the build writes them next to the front end."""
+    sys.path.insert(0, ROOT)
+    try:
+        from nn.playground.settings import choices
+    finally:
+        sys.path.remove(ROOT)
+    return choices()
+
+
 def licences(destination):
     os.makedirs(destination)
     texts = os.path.join(NODE_MODULES, 'spdx-license-list', 'licenses')
@@ -224,6 +236,7 @@ def build(out):
         with open(os.path.join(AUTOGRAD_WEB, 'palette.json'), encoding='utf-8') as file:
             palette = {name: value for name, value in json.load(file).items() if not name.startswith('_')}
         _write(os.path.join(front, 'palette.json'), json.dumps(palette))
+        _write(os.path.join(front, 'choices.json'), json.dumps(menu_choices()))
         for name in ('stepper.js', 'stepper.css'):
             shutil.copy(os.path.join(AUTOGRAD_WEB, name), front)
         _write(os.path.join(front, 'stepper-palette.css'), palette_css())

@@ -216,6 +216,14 @@ def test_playground_trains_and_pauses(page, site):
     driver.find_element(By.XPATH, '//button[normalize-space()="Reset"]').click()
     until(lambda: step_shown(driver) == 0, timeout=30, what='step 0 after Reset')
     assert loss_shown(driver) == first_loss
+    # The menus offer what Python offers (the build writes nn.playground.choices()).
+    from selenium.webdriver.support.ui import Select
+
+    from nn.playground import choices
+
+    for name, options in choices().items():
+        menu = Select(driver.find_element(By.NAME, name))
+        assert [option.get_attribute('value') for option in menu.options] == options, name
     # Every panel is drawn: the boundary, the curves, the graph of a point, the parameters.
     assert driver.find_elements(By.CSS_SELECTOR, '.pg-points circle')
     assert driver.find_elements(By.CSS_SELECTOR, '.pg-graph-svg .pg-node')

@@ -9,12 +9,14 @@ import { Python, reportStart } from './python.js';
 
 // The colours of autograd/web/palette.json (the build copies the file next to this one).
 const palette = await fetch(new URL('./front/palette.json', import.meta.url)).then((response) => response.json());
+// What the settings' menus offer, as nn.playground.settings.choices() gives it (written by the build).
+const choices = await fetch(new URL('./front/choices.json', import.meta.url)).then((response) => response.json());
 
 class WorkerModel extends Events {
   // The interface playground.js expects of a model (get, set, on, off, send),
   // as anywidget's and playground_live.js's.
   constructor() {
-    super({ mode: 'live', palette, state: null });
+    super({ mode: 'live', palette, choices, state: null });
     this.python = new Python({ onEvent: (message) => {
       if (message.type === 'state') this.set('state', message.state);
     } });
