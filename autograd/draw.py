@@ -366,7 +366,7 @@ class Scene:
         return attributes
 
     def op_attributes(self, node):
-        attributes = {'label': _escape_plain(_label_for_drawing(node._op)), **STYLE['operation']}
+        attributes = {'label': _escape_plain(_label_for_drawing(node.op)), **STYLE['operation']}
         attributes.update(FRAME_STATES.get(self.states.get(node), {}).get('operation', {}))
         return attributes
 

@@ -68,19 +68,19 @@ class Value:
         return self._more or (a, b)
 
     _prev = parents  # micrograd's name for the same tuple
-
     rule = property(lambda self: self._rule, doc='The `Rule` that made this node; None for a leaf.')
     constant = property(lambda self: self._const, doc='The number operands: None, a number (`x * 2`), '
                         'or a tuple with None where a Value goes (several operands).')
     operands = property(lambda self: arguments(self) if self._rule else (), doc='Parents and numbers, in order.')
 
     @property
-    def _op(self):
-        """The operation that made this value, as drawings show it ('' for a leaf)."""
+    def op(self):
+        """The operation that made this value, as drawings show it ('' for a leaf); `_op` in micrograd."""
         rule, const = self._rule, self._const
         if rule is None or const is None or type(const) is tuple or '{}' not in rule.name:
             return '' if rule is None else rule.name
         return rule.name.format(floats.source_text(const))
+    _op = op
 
     def _backward(self):
         """Push this node's `.grad` into its parents once (the local chain rule step)."""

@@ -215,7 +215,7 @@ def _name(node):
     if node.label:
         return node.label
     if node.rule is not None:
-        return node._op
+        return node.op
     return f'leaf {node.data:g}'
 
 

@@ -148,7 +148,7 @@ def _products(neuron, z):
         parents = node.parents
         if node.rule is None or node.rule.name != '+' or len(parents) != 2:
             raise GraphShapeError(f'expected the weighted sum of {neuron!r} to be a chain of "+" '
-                                  f'ending at its bias, found {node._op or "a leaf"!r}')
+                                  f'ending at its bias, found {node.op or "a leaf"!r}')
         sums.append(node)
         node, product = parents
         products.append(product)
@@ -236,7 +236,7 @@ def _operation(kind, node, names):
                 'local': _finite(local), 'contribution': _finite(local * node.grad)}
                for parent, local in zip(node.parents, locals_)]
     label, name = names[node]
-    return {'kind': kind, 'label': label, 'name': name, 'op': node._op,
+    return {'kind': kind, 'label': label, 'name': name, 'op': node.op,
             'data': _finite(node.data), 'grad': _finite(node.grad),
             'expression': expression, 'derivatives': list(derivatives), 'parents': parents}
 

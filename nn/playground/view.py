@@ -335,12 +335,12 @@ def graph_parts(order, groups, parameters):
             outputs = [member for member in group if member not in used]
             out = outputs[-1] if outputs else group[-1]
             nodes.append({'id': len(nodes), 'label': _short_name(key[1]), 'name': key[1],
-                          'op': out._op if out.parents else '', 'kind': 'neuron',
+                          'op': out.op if out.parents else '', 'kind': 'neuron',
                           'data': finite(out.data), 'grad': finite(out.grad)})
         else:
             kind = 'op' if node.parents else ('parameter' if id(node) in parameter_ids else 'input')
             nodes.append({'id': len(nodes), 'label': node.label, 'name': node.label,
-                          'op': node._op if node.parents else '', 'kind': kind,
+                          'op': node.op if node.parents else '', 'kind': kind,
                           'data': finite(node.data), 'grad': finite(node.grad)})
     counts = {}
     for node in order:
