@@ -21,8 +21,10 @@ the stepper page). graphviz is imported only when a drawing is made, so
 import math
 import re
 
-from .engine import DIV, POW, Value
+from .engine import DIV, MUL, POW, Value
 from .graph import topo_order, value_names
+from .rendering import (NODE_STATEMENT, DrawingError, DrawingTimeout,  # noqa: F401 (re-exported)
+                        GraphvizNotFoundError, render)
 from .web_files import palette
 
 
@@ -41,7 +43,9 @@ STYLE = {
     'value': {'shape': 'record', 'style': 'filled', 'fillcolor': PALETTE['value_fill']},
     'operation': {'shape': 'ellipse', 'style': 'filled', 'fillcolor': PALETTE['op_fill'],
                   'fontsize': '10', 'height': '0.3', 'margin': '0.04,0.02'},
-    'box': {'shape': 'record', 'style': 'filled,bold', 'fillcolor': PALETTE['box_fill']},
+    'box': {'shape': 'box', 'margin': '0', 'style': 'filled,bold', 'fillcolor': PALETTE['box_fill']},
+    # Room between columns of boxes, for the weights' lines to fan out.
+    'boxes_graph': {'ranksep': '1.2'},
     # Nested clusters get darker fills: PALETTE['cluster_fills'][depth - 1].
     'cluster': {'style': 'rounded,filled', 'color': PALETTE['cluster_border'], 'fontname': 'Helvetica',
                 'fontsize': '10', 'labeljust': 'l'},
@@ -79,20 +83,7 @@ SPAN_LIMIT = 8
 # Which side is which where operand order matters (a / b, a ** b).
 _SIDES = {DIV: ('num', 'den'), POW: ('base', 'exp')}
 
-INSTALL_GRAPHVIZ = (
-    'the Graphviz program `dot` was not found on PATH; install Graphviz '
-    '(apt-get install graphviz, brew install graphviz, conda install graphviz, '
-    'or see https://graphviz.org/download/); the DOT text is still available as .source'
-)
-
 RANKDIRS = ('LR', 'TB', 'RL', 'BT')
-
-
-class GraphvizNotFoundError(RuntimeError):
-    """Rendering needs the Graphviz program `dot`, which is not installed."""
-
-    def __init__(self, message=INSTALL_GRAPHVIZ):
-        super().__init__(message)
 
 
 class TooManyNodesError(ValueError):
@@ -105,7 +96,7 @@ class TooManyNodesError(ValueError):
 
 
 def draw_dot(root, rankdir='LR', show_grad=True, highlight=(), groups=None, collapse=False,
-             color_grads=False, max_nodes=400):
+             color_grads=False, max_nodes=400, title=None):
     """A `graphviz.Digraph` of everything `root` depends on.
 
     Each value is a record `{ label | data | grad }` (the label only when it
@@ -113,18 +104,23 @@ def draw_dot(root, rankdir='LR', show_grad=True, highlight=(), groups=None, coll
     drawn. `highlight` is a Value or an iterable of Values to outline. `groups` maps
     Values to a tuple of cluster names, outermost first (what
     `model.forward_with_groups(x)` returns): those nodes are drawn inside
-    nested clusters.
+    nested clusters, sibling groups in the order of the numbers in their names
+    (neuron 2 above neuron 10).
     `collapse=True` draws each innermost group as one box showing its output
-    (the node of the group that no other node of the group uses).
+    (the node of the group that no other node of the group uses); an edge
+    into a box that multiplies by one of the box's weights is that weight:
+    its width grows with |weight| and its colour is the weight's sign (the
+    palette's value colours), its tooltip names it.
     `color_grads=True` fills values by the sign of their gradient (blue +,
     red -), stronger for larger |grad|. More than `max_nodes` drawn nodes
     (values plus operations) raises ValueError instead of hanging Graphviz.
+    `title` is written above the drawing (say, which point and which loss).
 
     Render with `.pipe(format='svg')` or `.render(...)`; in Jupyter the result
     displays itself.
     """
     scene = Scene(root, rankdir=rankdir, show_grad=show_grad, highlight=highlight, groups=groups,
-                   collapse=collapse, color_grads=color_grads, max_nodes=max_nodes)
+                  collapse=collapse, color_grads=color_grads, max_nodes=max_nodes, title=title)
     return scene.digraph()
 
 
@@ -155,7 +151,7 @@ def _digraph_class():
                     raise GraphvizNotFoundError() from error
 
             def __repr__(self):
-                nodes = len(_NODE_STATEMENT.findall(self.source))
+                nodes = len(NODE_STATEMENT.findall(self.source))
                 return (f"<a drawing of {nodes} Graphviz nodes: it shows itself in Jupyter; elsewhere "
                         f".render('graph', format='svg') writes graph.svg, .pipe(format='svg') gives "
                         f"the SVG bytes, .source the DOT text>")
@@ -177,7 +173,7 @@ class Scene:
 
     def __init__(self, root, rankdir='LR', show_grad=True, highlight=(), groups=None,
                  collapse=False, color_grads=False, max_nodes=400, states=None, grads=None,
-                 names=None):
+                 names=None, title=None):
         if not isinstance(root, Value):
             raise TypeError(f'draw_dot() needs a Value as root, got {type(root).__name__}')
         if rankdir not in RANKDIRS:
@@ -190,6 +186,9 @@ class Scene:
         if collapse and not groups:
             raise ValueError('collapse=True needs groups= '
                              '(for a model: output, groups = model.forward_with_groups(x))')
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f'title must be a str, got {type(title).__name__}')
+        self.title = title
         self.rankdir = rankdir
         self.show_grad = show_grad
         self.highlight = {highlight} if isinstance(highlight, Value) else set(highlight)
@@ -312,6 +311,9 @@ class Scene:
                     parent_state = FRAME_STATES.get(self.states.get(parent), {})
                     attributes.update(parent_state.get('edge_to_current', {}))
                 tail = self.copy_of_edge.get((node, slot)) or self.value_id(parent)
+                weight = self.weight_of_edge(node, parent, tail)
+                if weight is not None:
+                    attributes.update(self.weight_attributes(weight))
                 edges.append((tail, operation, attributes))
             edges.append((operation, self.value_id(node), {}))
         if not self.boxes:
@@ -328,6 +330,53 @@ class Scene:
                 attributes['label'] = f'x{len(copies)}'
             result.append((tail, head, attributes))
         return result
+
+    def weight_of_edge(self, node, parent, tail):
+        """The weight an edge between two boxes stands for: `node` multiplies
+        `parent` (drawn as another box, `tail`) by a leaf of `node`'s own box."""
+        box = self.boxes.get(node)
+        if box is None or tail == box or node.rule is not MUL or len(node.parents) != 2:
+            return None
+        other = node.parents[1] if node.parents[0] is parent else node.parents[0]
+        return other if not other.parents and self.boxes.get(other) == box else None
+
+    def weight_attributes(self, weight):
+        """A thin line, wider for larger |weight| (0.3 to 2 points, by the square
+        root of |w| / the largest |w| drawn), coloured by the weight's sign."""
+        if not hasattr(self, '_largest_weight'):
+            self._largest_weight = max((abs(w.data) for w in self._box_weights() if math.isfinite(w.data)),
+                                       default=0.0)
+        largest, w = self._largest_weight, weight.data
+        strength = 1.0 if not math.isfinite(w) or not largest else min(1.0, math.sqrt(abs(w) / largest))
+        color = PALETTE['value_negative'] if w < 0 else PALETTE['value_positive']
+        name = weight.label or self.names.get(weight, 'weight')
+        return {'color': color, 'penwidth': f'{0.3 + 1.7 * strength:.2f}', 'arrowsize': '0.4',
+                'tooltip': _escape_plain(_label_for_drawing(f'{name} = {number_text(w)}'))}
+
+    def _box_weights(self):
+        for node in self.order:
+            for parent in node.parents:
+                tail = self.value_id(parent)
+                weight = self.weight_of_edge(node, parent, tail)
+                if weight is not None:
+                    yield weight
+
+    def sibling_order(self):
+        """{cluster path: box ids to keep in this order}, one list per set of
+        sibling groups (the neurons of a layer), sorted by the numbers in the groups'
+        names. Without boxes, none: dot loses invisible edges between records
+        in different clusters."""
+        if not self.boxes:
+            return {}
+        members = {}
+        for node in self.order:
+            path = self.groups.get(node)
+            if path:
+                members.setdefault(path, []).append(node)
+        siblings = {}
+        for path, nodes in members.items():
+            siblings.setdefault(path[:-1], []).append((_natural_key(path[-1]), self.boxes[nodes[0]]))
+        return {path: [anchor for _, anchor in sorted(group)] for path, group in siblings.items() if len(group) > 1}
 
     # -- how it looks
 
@@ -374,11 +423,15 @@ class Scene:
         """One box per collapsed group: its name and its output's data and grad."""
         output = self.group_output(members)
         path = self.groups[members[0]]
-        fields = [_escape_record(_label_for_drawing(path[-1])), f'data {number_text(output.data)}']
+        from html import escape
+
+        fields = [escape(_label_for_drawing(path[-1])), f'data {number_text(output.data)}']
         if self.show_grad:
             fields.append(f'grad {number_text(self.grad_of(output) or 0.0)}')
-        record = ' | '.join(fields)
-        label = '{ ' + record + ' }' if self.rankdir in ('LR', 'RL') else record
+        # An HTML-like table, not a record: dot loses the invisible edges
+        # that keep boxes in order when they join records.
+        cells = '<vr/>'.join(f'<td>{field}</td>' for field in fields)
+        label = f'<<table border="0" cellborder="0" cellpadding="3"><tr>{cells}</tr></table>>'
         attributes = {'label': label, **STYLE['box']}
         if self.color_grads:
             attributes['fillcolor'] = self.grad_color(self.grad_of(output) or 0.0)
@@ -415,7 +468,7 @@ class Scene:
 
     def digraph(self):
         drawing = _digraph_class()(
-            graph_attr={'rankdir': self.rankdir, **STYLE['graph']},
+            graph_attr={'rankdir': self.rankdir, **STYLE['graph'], **(STYLE['boxes_graph'] if self.boxes else {})},
             node_attr=dict(STYLE['node']),
             edge_attr=dict(STYLE['edge']),
         )
@@ -438,14 +491,29 @@ class Scene:
         for box, members in members_of_box.items():
             # A box sits in the clusters that enclose its group, not in its own.
             placed.append((self.groups[members[0]][:-1], box, self.box_attributes(box, members)))
-        _emit_clusters(drawing, placed)
+        # dot orders a rank's nodes to cross few edges (neurons 12-15 came above 0-11); chained
+        # by invisible edges in one rank (top level: in a cluster dot turns it round), boxes keep order.
+        _emit_clusters(drawing, placed, {(): list(self.sibling_order().values())})
         for tail, head, attributes in self.edges():
             drawing.edge(tail, head, **attributes)
+        if self.title is not None:
+            drawing.attr(label=_escape_plain(_label_for_drawing(self.title)), labelloc='t',
+                         fontsize='14')
         return drawing
 
 
-def _emit_clusters(drawing, placed):
-    """Add nodes to `drawing`, nesting them in `subgraph cluster_k` by their path."""
+def _emit_clusters(drawing, placed, chains=None):
+    """Add nodes to `drawing`, nesting them in `subgraph cluster_k` by their
+    path; `chains` maps a path to lists of node ids, each kept in one rank in that order."""
+    chains = chains or {}
+
+    def add_chain(graph, path):
+        for anchors in chains.get(path, ()):
+            with graph.subgraph() as rank:
+                rank.attr(rank='same')
+                for upper, lower in zip(anchors, anchors[1:]):
+                    rank.edge(upper, lower, style='invis')
+
     tree = {}  # path -> (nodes, child paths), in order of first appearance
     for path, node_id, attributes in placed:
         for depth in range(len(path) + 1):
@@ -465,6 +533,7 @@ def _emit_clusters(drawing, placed):
     pending = [(drawing, (), iter(tree[()][1]))]
     for node_id, attributes in tree[()][0]:
         drawing.node(node_id, **attributes)
+    add_chain(drawing, ())
     while pending:
         graph, path, children = pending[-1]
         child = next(children, None)
@@ -477,12 +546,18 @@ def _emit_clusters(drawing, placed):
         cluster.attr(label=_label_for_drawing(child[-1]), fillcolor=_cluster_fill(len(child)), **STYLE['cluster'])
         for node_id, attributes in tree[child][0]:
             cluster.node(node_id, **attributes)
+        add_chain(cluster, child)
         pending.append((cluster, child, iter(tree[child][1])))
 
 
 def _cluster_fill(depth):
     fills = PALETTE['cluster_fills']
     return fills[min(depth, len(fills)) - 1]
+
+
+def _natural_key(name):
+    """'neurons.10' after 'neurons.2': the digits of a name compared as numbers."""
+    return [(0, int(part), '') if part.isdigit() else (1, 0, part) for part in re.split(r'(\d+)', name)]
 
 
 def _rgb(color):
@@ -522,57 +597,3 @@ def _escape_record(text):
 
 def _escape_plain(text):
     return text.replace('\\', '\\\\').replace('"', '\\"')
-
-
-class DrawingError(RuntimeError):
-    """Graphviz's `dot` failed, was killed, or gave an incomplete drawing."""
-
-
-class DrawingTimeout(DrawingError):
-    """Graphviz's `dot` did not finish within the time allowed (`seconds`)."""
-
-    def __init__(self, seconds, nodes):
-        self.seconds, self.nodes = seconds, nodes
-        super().__init__(f'Graphviz did not lay out the {nodes} nodes within {seconds:g} s')
-
-
-_NODE_STATEMENT = re.compile(r'^\s+(?!graph |node |edge )"?[\w.]+"? \[', re.MULTILINE)
-
-
-def render(drawing, format='svg', timeout=None):
-    """The bytes of `drawing` (a draw_dot result) made by Graphviz's `dot` in
-    `format` ('svg', 'png', 'pdf', ...), within `timeout` seconds if given.
-
-    Unlike `drawing.pipe`, this refuses what is not a whole drawing: `dot`
-    exiting with an error or killed by a signal raises DrawingError (with the
-    first line `dot` wrote on stderr), an SVG missing its end or some node
-    raises DrawingError, and running past `timeout` raises DrawingTimeout
-    (after stopping `dot`). A missing `dot` raises GraphvizNotFoundError.
-    """
-    import shutil
-    import subprocess
-
-    program = shutil.which('dot')
-    if program is None:
-        raise GraphvizNotFoundError()
-    source = drawing.source
-    nodes = len(_NODE_STATEMENT.findall(source))
-    try:
-        # subprocess.run kills `dot` on a timeout and on Ctrl-C alike.
-        done = subprocess.run([program, f'-T{format}'], input=source.encode('utf-8'),
-                              capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise DrawingTimeout(timeout, nodes) from None
-    problem = done.stderr.decode('utf-8', 'replace').strip().splitlines()
-    detail = f': {problem[0]}' if problem else ''
-    if done.returncode < 0:
-        raise DrawingError(f"Graphviz's dot was killed by signal {-done.returncode}{detail}")
-    if done.returncode > 0:
-        raise DrawingError(f"Graphviz's dot failed (exit status {done.returncode}){detail}")
-    if format == 'svg':
-        drawn = done.stdout.count(b'class="node"')
-        if not done.stdout.rstrip().endswith(b'</svg>') or drawn != nodes:
-            raise DrawingError(f"Graphviz's dot gave an incomplete drawing ({drawn} of {nodes} nodes)")
-    elif not done.stdout:
-        raise DrawingError("Graphviz's dot gave an empty drawing")
-    return done.stdout

@@ -298,3 +298,40 @@ def test_a_use_far_from_its_value_gets_a_copy_that_shows_its_name():
     t_drawn = [texts for name, texts in nodes.items() if name in (t_id, f'{t_id}_0')]
     assert len(t_drawn) == 2 and all(texts[0] == 'v0' and texts[1] == f'data {t.data:.4f}' for texts in t_drawn)
     assert 'v1' not in [texts[0] for texts in nodes.values()]  # only copied values get a name
+
+
+def test_collapsed_mlp_keeps_neurons_in_index_order_with_one_line_per_weight_and_a_title():
+    import nn
+
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    output, groups = model.forward_with_groups([0.5, -1.0])
+    loss = (output - 1.0) ** 2
+    loss.backward()
+    drawing = draw_dot(loss, groups=groups, collapse=True, title='point 0: squared error')
+    svg = render(drawing).decode()
+    root = ElementTree.fromstring(svg)
+    tops = {}
+    for group in root.iter(f'{SVG}g'):
+        if group.get('class') == 'node':
+            texts = [t.text for t in group.iter(f'{SVG}text')]
+            ys = [float(t.get('y')) for t in group.iter(f'{SVG}text')]
+            if texts and texts[0].startswith('layers.'):
+                tops[texts[0]] = min(ys)
+    for layer in (0, 1):
+        ys = [tops[f'layers.{layer}.neurons.{k}'] for k in range(16)]
+        assert all(upper < lower for upper, lower in zip(ys, ys[1:])), (layer, ys)
+    # One edge per weight between the hidden layers, coloured by the weight's sign.
+    weights = {p.label: p.data for p in model.parameters()}
+    edges = [group for group in root.iter(f'{SVG}g') if group.get('class') == 'edge']
+    seen = {}
+    for edge in edges:
+        link = edge.find(f'{SVG}g/{SVG}a')
+        title = link.get('{http://www.w3.org/1999/xlink}title') if link is not None else None
+        if title and title.startswith('layers.1.neurons.'):
+            name = title.split(' = ')[0]
+            stroke = edge.find(f'.//{SVG}path').get('stroke')
+            seen[name] = stroke
+            expected = PALETTE['value_negative'] if weights[name] < 0 else PALETTE['value_positive']
+            assert stroke == expected, name
+    assert len(seen) == 16 * 16
+    assert 'point 0: squared error' in [t.text for t in root.iter(f'{SVG}text')]
