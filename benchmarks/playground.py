@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from nn.network import _grid_outputs, network_view  # noqa: E402
 from nn.playground import GRID, Playground, make_server  # noqa: E402
-from nn.playground.view import parameter_table, scores_no_grad, scores_numpy  # noqa: E402
+from nn.playground.view import parameter_table, scores_floats, scores_numpy  # noqa: E402
 
 
 def median_seconds(function, repeats):
@@ -51,7 +51,7 @@ def parts(repeats):
         ('training step (forward, loss, backward, Adam)', median_seconds(pg._train_step, repeats)),
         ('a step as the playground takes it (and records a frame)', median_seconds(pg.step, repeats)),
         (f'boundary {GRID}x{GRID}, numpy matrix form', median_seconds(lambda: scores_numpy(pg.model, xs, ys), repeats)),
-        (f'boundary {GRID}x{GRID}, engine under no_grad', median_seconds(lambda: scores_no_grad(pg.model, xs, ys), 1)),
+        (f'boundary {GRID}x{GRID}, plain floats (no numpy)', median_seconds(lambda: scores_floats(pg.model, xs, ys), 1)),
         ('boundary as sent (numpy + cells)', median_seconds(pg.boundary, repeats)),
         ("selected point's graph, one box per neuron", median_seconds(pg.graph, repeats)),
         ("selected point's graph, every operation", median_seconds(lambda: pg.graph(full=True), repeats)),
@@ -59,9 +59,9 @@ def parts(repeats):
         ('network view: read from the graph, no heatmaps', median_seconds(
             lambda: network_view(pg.model, pg.X[0], pg._loss_fn, pg._targets[0]), repeats)),
         ('network view: heatmaps 16x16, numpy matrix form', median_seconds(
-            lambda: _grid_outputs(pg.model, pg._extent, 16, use_numpy=True), repeats)),
-        ('network view: heatmaps 16x16, engine under no_grad', median_seconds(
-            lambda: _grid_outputs(pg.model, pg._extent, 16, use_numpy=False), 3)),
+            lambda: _grid_outputs(pg.model, pg.extent, 16, use_numpy=True), repeats)),
+        ('network view: heatmaps 16x16, plain floats (no numpy)', median_seconds(
+            lambda: _grid_outputs(pg.model, pg.extent, 16, use_numpy=False), 3)),
     ]
     state = pg.state()
     rows.append(('state as JSON', median_seconds(lambda: json.dumps(state, separators=(',', ':')), repeats)))
