@@ -151,6 +151,7 @@ def test_a_bad_learning_rate_shows_a_message_and_changes_nothing(browser, served
     from selenium.webdriver.common.by import By
 
     open_page(browser, served)
+    panels_at = by_class(browser, 'pg-panels').location['y']
     rate = browser.find_element(By.NAME, 'lr')
     rate.clear()
     rate.send_keys('-1')
@@ -160,6 +161,9 @@ def test_a_bad_learning_rate_shows_a_message_and_changes_nothing(browser, served
     assert 'learning rate must be > 0' in message.text
     assert served.session.playground.settings['lr'] == 0.05
     assert step_shown(browser) == 0
+    # The field shows the rate in force again, and the message moved no panel.
+    until(browser, lambda: rate.get_attribute('value') == '0.05')
+    assert by_class(browser, 'pg-panels').location['y'] == panels_at
     # A good one is taken, and the message goes away.
     rate.clear()
     rate.send_keys('0.01')

@@ -487,6 +487,8 @@ function render({ model, el }) {
   function onMessage(content) {
     if (content && content.type === 'reply') showMessage(content.ok ? '' : content.error);
     if (content && content.type === 'reply') touch.onReply();
+    // A refused setting changed nothing: the fields show the values in force again.
+    if (content && content.type === 'reply' && !content.ok) { shownSettings = null; schedule(); }
   }
 
   bar.play.addEventListener('click', () => {
