@@ -41,26 +41,17 @@ sys.path.insert(0, ROOT)
 
 from autograd._files import write_atomically  # noqa: E402
 
-CHROMEDRIVER = '/usr/bin/chromedriver'
 WIDTH, HEIGHT = 1280, 800
 SHOTS = ('playground', 'network', 'test-data', 'predict', 'site')
 
 
 def chromium(width=WIDTH, height=HEIGHT):
-    """A headless Chromium whose page (not window) is width x height."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    """A headless Chromium whose page (not window) is width x height: the
+    site's own (site_src/serve.py), without its proxy."""
+    sys.path.insert(0, os.path.join(ROOT, 'site_src'))
+    from serve import chromium as site_chromium
 
-    options = webdriver.ChromeOptions()
-    for argument in ('--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu',
-                     f'--window-size={width},{height}', '--force-device-scale-factor=1'):
-        options.add_argument(argument)
-    options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
-    # An explicit driver path: Selenium Manager then has nothing to download.
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.execute_cdp_cmd('Emulation.setDeviceMetricsOverride',
-                           {'width': width, 'height': height, 'deviceScaleFactor': 1, 'mobile': False})
-    return driver
+    return site_chromium(None, width, height)
 
 
 def save(driver, out_dir, name):
@@ -149,23 +140,12 @@ def shoot_network(out_dir, steps=40):
 
 
 def readme_neuron():
-    """The README's o = tanh(x1*w1 + x2*w2 + b), labelled as docs/graph.svg draws it."""
-    from autograd import Value
+    """The README's o = tanh(x1*w1 + x2*w2 + b), labelled as docs/graph.svg
+    draws it: the same graph the drawing tests use (tests/drawings.py)."""
+    sys.path.insert(0, os.path.join(ROOT, 'tests'))
+    from drawings import neuron
 
-    x1, x2 = Value(2.0, label='x1'), Value(0.0, label='x2')
-    w1, w2 = Value(-3.0, label='w1'), Value(1.0, label='w2')
-    b = Value(6.8813735870195432, label='b')
-    x1w1 = x1 * w1
-    x1w1.label = 'x1*w1'
-    x2w2 = x2 * w2
-    x2w2.label = 'x2*w2'
-    total = x1w1 + x2w2
-    total.label = 'x1*w1 + x2*w2'
-    n = total + b
-    n.label = 'n'
-    o = n.tanh()
-    o.label = 'o'
-    return o
+    return neuron()[0]
 
 
 def shoot_predict(out_dir):

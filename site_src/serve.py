@@ -112,7 +112,8 @@ class RefusingProxy:
 
 def chromium(proxy, width=1280, height=800):
     """Headless Chromium (the system's, through its chromedriver) whose every
-    request to another host goes to `proxy`; the console is logged."""
+    request to another host goes to `proxy` (None: no proxy); the console is
+    logged, and the page (not the window) is width x height."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -122,12 +123,14 @@ def chromium(proxy, width=1280, height=800):
     options = webdriver.ChromeOptions()
     for argument in ('--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu',
                      f'--window-size={width},{height}', '--force-device-scale-factor=1', '--no-first-run',
-                     '--disable-extensions', f'--proxy-server=http://{proxy.address}',
+                     '--disable-extensions',
                      # Chromium's own traffic (updates, metrics) would be counted as the site's.
                      '--disable-background-networking', '--disable-component-update', '--disable-sync',
                      '--disable-default-apps', '--disable-domain-reliability', '--no-pings',
                      '--metrics-recording-only'):
         options.add_argument(argument)
+    if proxy is not None:
+        options.add_argument(f'--proxy-server=http://{proxy.address}')
     options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
     driver.execute_cdp_cmd('Emulation.setDeviceMetricsOverride',
